@@ -1,0 +1,186 @@
+"""Users, their memberships (user, role, member state) and their clearance."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from liptako.core.models import BaseModel, MarkingLevel
+
+
+class Role(models.TextChoices):
+    SECRETARIAT = "secretariat", _("Secretariat")
+    EXPERT = "expert", _("Expert")
+    VALIDATOR = "validator", _("Validator")
+    AUTHORITY = "authority", _("Authority")
+    FOCAL_POINT = "focal_point", _("Focal point")
+    OBSERVER = "observer", _("Observer")
+    ADMIN = "admin", _("Administrator")
+
+
+# Roles held for the whole alliance; every other role is held for one member state.
+ALLIANCE_WIDE_ROLES = frozenset({Role.SECRETARIAT, Role.ADMIN})
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a user may see, computed once per request from their memberships and clearance."""
+
+    clearance_rank: int
+    roles: frozenset[str] = field(default_factory=frozenset)
+    member_state_ids: frozenset[int] = field(default_factory=frozenset)
+    roles_by_state: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def sees_content(self) -> bool:
+        # The admin role alone (accounts, keys, backups) grants no sight of plans or meetings.
+        return bool(self.roles - {Role.ADMIN})
+
+    @property
+    def sees_all_member_states(self) -> bool:
+        # The secretariat runs the process for the whole alliance: releasability to member
+        # states does not restrict it (clearance still does).
+        return Role.SECRETARIAT in self.roles
+
+    def has_role(self, role: str, member_state_id: int | None = None) -> bool:
+        if member_state_id is None:
+            return role in self.roles
+        return role in self.roles_by_state.get(member_state_id, frozenset())
+
+
+class User(AbstractUser):
+    """A person's account. Names live on ``alliance.Person``; this holds access."""
+
+    clearance = models.ForeignKey(
+        MarkingLevel,
+        verbose_name=_("clearance"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("The highest marking this user may read. Empty: the lowest level."),
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default=settings.DEFAULT_USER_TIMEZONE
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        full_name = self.get_full_name()
+        return full_name or self.username
+
+    @cached_property
+    def access(self) -> Access:
+        if self.clearance_id is not None:
+            clearance_rank = self.clearance.rank  # type: ignore[union-attr]
+        else:
+            lowest = MarkingLevel.objects.order_by("rank").values_list("rank", flat=True).first()
+            clearance_rank = lowest if lowest is not None else 0
+        roles: set[str] = set()
+        by_state: dict[int, set[str]] = {}
+        for role, member_state_id in self.memberships.values_list("role", "member_state_id"):
+            roles.add(role)
+            if member_state_id is not None:
+                by_state.setdefault(member_state_id, set()).add(role)
+        return Access(
+            clearance_rank=clearance_rank,
+            roles=frozenset(roles),
+            member_state_ids=frozenset(by_state),
+            roles_by_state={state: frozenset(r) for state, r in by_state.items()},
+        )
+
+
+class Membership(BaseModel):
+    """A role a user holds, for one member state (or for the alliance: secretariat, admin)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    member_state = models.ForeignKey(
+        "alliance.MemberState",
+        verbose_name=_("member state"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_state_matches_role",
+                condition=(
+                    Q(role__in=[r.value for r in ALLIANCE_WIDE_ROLES], member_state__isnull=True)
+                    | (
+                        ~Q(role__in=[r.value for r in ALLIANCE_WIDE_ROLES])
+                        & Q(member_state__isnull=False)
+                    )
+                ),
+                violation_error_message=_(
+                    "The secretariat and admin roles hold no member state; "
+                    "every other role is held for one member state."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "member_state"],
+                name="membership_unique_per_state",
+                condition=Q(member_state__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                name="membership_unique_alliance_wide",
+                condition=Q(member_state__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.member_state_id is None:
+            return f"{self.user} — {self.get_role_display()}"
+        return f"{self.user} — {self.get_role_display()} ({self.member_state})"
+
+
+class ApiToken(BaseModel):
+    """A personal API token. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

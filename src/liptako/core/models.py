@@ -1,0 +1,108 @@
+"""Shared model pieces: timestamps, the marking scale, and the ``visible_to`` rule."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from liptako.accounts.models import User
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class MarkingLevel(BaseModel):
+    """One level of the deployment's ordered classification scale (default NP < DR < C)."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    label = models.CharField(_("label"), max_length=80)
+    label_en = models.CharField(_("label in English"), max_length=80, blank=True)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("Higher is more sensitive.")
+    )
+    colour = models.CharField(
+        _("banner colour"), max_length=7, default="#2e7d32", help_text=_("CSS colour, e.g. #c62828.")
+    )
+    is_public = models.BooleanField(
+        _("releasable to the public"),
+        default=False,
+        help_text=_("Items at this level may appear in press communiqués."),
+    )
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("marking level")
+        verbose_name_plural = _("marking levels")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @classmethod
+    def lowest(cls) -> MarkingLevel:
+        level = cls.objects.order_by("rank").first()
+        if level is None:
+            raise cls.DoesNotExist("The marking scale is empty.")
+        return level
+
+
+def default_marking_id() -> int | None:
+    """The lowest level of the scale, used as the default marking of new items."""
+    level = MarkingLevel.objects.order_by("rank").values_list("pk", flat=True).first()
+    return level
+
+
+class ClassifiedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """``visible_to(user)``: the one place where clearance and need-to-know are applied."""
+
+    def visible_to(self, user: User | AnonymousUser) -> Self:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        access = user.access  # type: ignore[union-attr]
+        if not access.sees_content:
+            return self.none()
+        queryset = self.filter(classification__rank__lte=access.clearance_rank)
+        if access.sees_all_member_states:
+            return queryset
+        through = self.model._meta.get_field("releasable_to").remote_field.through  # type: ignore[union-attr]
+        source = f"{self.model._meta.model_name}_id"
+        restricted = through.objects.filter(**{source: OuterRef("pk")})
+        released_to_user = restricted.filter(memberstate_id__in=access.member_state_ids)
+        return queryset.filter(~Exists(restricted) | Exists(released_to_user))
+
+
+class ClassifiedModel(BaseModel):
+    """An item carrying a marking and, optionally, the member states it is releasable to.
+
+    An empty ``releasable_to`` means releasable to every member state of the alliance.
+    """
+
+    classification = models.ForeignKey(
+        MarkingLevel,
+        verbose_name=_("classification"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        default=default_marking_id,
+    )
+    releasable_to = models.ManyToManyField(
+        "alliance.MemberState",
+        verbose_name=_("releasable to"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to release to every member state."),
+    )
+
+    objects = ClassifiedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from liptako.core.marking import raise_page_marking
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def marking(context: dict[str, Any], item: Any) -> SafeString:
+    """Print an item's marking as a badge and raise the page banner to it."""
+    level = getattr(item, "classification", item)
+    request = context.get("request")
+    if request is not None:
+        raise_page_marking(request, level)
+    if level is None:
+        return format_html("")
+    return format_html(
+        '<span class="marking-badge" style="--marking-colour: {}" title="{}">{}</span>',
+        level.colour,
+        level.label,
+        level.code,
+    )
+
+
+@register.filter
+def money(amount: Decimal | int | None, currency: str = "XOF") -> str:
+    """``1250000`` → ``1 250 000 FCFA`` (the locale's grouping; FCFA for XOF and XAF)."""
+    if amount is None:
+        return ""
+    symbol = {"XOF": "FCFA", "XAF": "FCFA"}.get(currency, currency)
+    decimals = 0 if currency in {"XOF", "XAF"} else 2
+    return f"{number_format(amount, decimals, force_grouping=True)}\N{NO-BREAK SPACE}{symbol}"

@@ -1,0 +1,80 @@
+"""Typed readers for the environment variables that configure an instance.
+
+Each reader fails loudly (``ImproperlyConfigured``) on a value it cannot parse, so a typo in
+production stops the start instead of silently falling back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no), got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def home_directory(project_root: Path) -> Path:
+    """The instance's home folder (``LIPTAKO_HOME``), created on first use."""
+    raw = os.environ.get("LIPTAKO_HOME")
+    home = Path(raw).expanduser().resolve() if raw else project_root / "var"
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def secret_key(home: Path) -> str:
+    """``SECRET_KEY`` from the environment, else from ``HOME/secret_key``, generated once."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        if len(from_env) < 50:
+            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
+        return from_env
+    path = home / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once never write two different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()

@@ -1,0 +1,103 @@
+"""Test fixtures shared by every app: the alliance, the marking scale and the personas.
+
+Loaded as a pytest plugin by the root ``conftest.py``. Personas (STYLE.md §18): secretariat,
+expert_mli, validator_bfa, focal_point_ner, observer (Mali, NP clearance only), outsider (an
+account with no membership) and admin (technical administrator, sees no content).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from liptako.accounts.models import Membership, Role, User
+from liptako.alliance.models import Alliance, MemberState
+from liptako.core.models import MarkingLevel
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class AllianceFixture:
+    alliance: Alliance
+    mali: MemberState
+    burkina: MemberState
+    niger: MemberState
+
+    @property
+    def states(self) -> list[MemberState]:
+        return [self.mali, self.burkina, self.niger]
+
+
+@pytest.fixture
+def markings(db: None) -> dict[str, MarkingLevel]:
+    return {level.code: level for level in MarkingLevel.objects.all()}
+
+
+@pytest.fixture
+def aes(db: None) -> AllianceFixture:
+    alliance = Alliance.objects.create(name="Alliance des États du Sahel", acronym="AES")
+    return AllianceFixture(
+        alliance=alliance,
+        mali=MemberState.objects.create(alliance=alliance, code="MLI", name="Mali"),
+        burkina=MemberState.objects.create(
+            alliance=alliance, code="BFA", name="Burkina Faso", timezone="Africa/Ouagadougou"
+        ),
+        niger=MemberState.objects.create(
+            alliance=alliance, code="NER", name="Niger", timezone="Africa/Niamey"
+        ),
+    )
+
+
+def make_user(
+    username: str,
+    *,
+    role: str | None = None,
+    member_state: MemberState | None = None,
+    clearance: str = "DR",
+) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=TEST_PASSWORD,
+        email=f"{username}@example.org",
+        clearance=MarkingLevel.objects.get(code=clearance),
+    )
+    if role is not None:
+        Membership.objects.create(user=user, role=role, member_state=member_state)
+    return user
+
+
+@pytest.fixture
+def secretariat(aes: AllianceFixture) -> User:
+    return make_user("secretariat", role=Role.SECRETARIAT, clearance="C")
+
+
+@pytest.fixture
+def expert_mli(aes: AllianceFixture) -> User:
+    return make_user("expert.mli", role=Role.EXPERT, member_state=aes.mali)
+
+
+@pytest.fixture
+def validator_bfa(aes: AllianceFixture) -> User:
+    return make_user("validator.bfa", role=Role.VALIDATOR, member_state=aes.burkina, clearance="C")
+
+
+@pytest.fixture
+def focal_point_ner(aes: AllianceFixture) -> User:
+    return make_user("focal.ner", role=Role.FOCAL_POINT, member_state=aes.niger)
+
+
+@pytest.fixture
+def observer(aes: AllianceFixture) -> User:
+    return make_user("observer.mli", role=Role.OBSERVER, member_state=aes.mali, clearance="NP")
+
+
+@pytest.fixture
+def outsider(aes: AllianceFixture) -> User:
+    return make_user("outsider", clearance="C")
+
+
+@pytest.fixture
+def admin_user(aes: AllianceFixture) -> User:
+    return make_user("admin", role=Role.ADMIN, clearance="C")
