@@ -69,7 +69,7 @@ WSGI_APPLICATION = "liptako.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -151,7 +151,7 @@ AXES_VERBOSE = False
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Each app keeps its own catalogue in <app>/locale (docs/decisions/0002-translations.md).
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage; pages use the user's zone (accounts.User.timezone)

@@ -9,6 +9,8 @@ urlpatterns = [
     path("comptes/", include("liptako.accounts.urls")),
     path("annuaire/", include("liptako.alliance.urls")),
     path("journal/", include("liptako.audit.urls")),
+    path("plans/", include("liptako.plans.urls")),
+    path("reunions/", include("liptako.meetings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,7 @@
+"""API operations of the meetings app (thin adapters over its services and selectors)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["meetings"])
