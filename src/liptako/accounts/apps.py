@@ -8,3 +8,10 @@ class AccountsConfig(AppConfig):
     name = "liptako.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # Registers the rules (accounts.*), the audit adapters of the auth signals and the
+        # home-page sections of each role.
+        from liptako.accounts import home, permissions, signals  # noqa: F401
+
+        home.register()

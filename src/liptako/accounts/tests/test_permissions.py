@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+import rules
+from django.contrib.auth.models import AnonymousUser
+
+from liptako.accounts.models import Role, User
+from liptako.accounts.permissions import (
+    holds_role,
+    holds_role_for_object_state,
+    holds_role_for_state,
+    is_admin,
+    is_secretariat,
+    sees_content,
+)
+from liptako.testing import AllianceFixture
+
+
+def test_role_predicates(
+    secretariat: User, expert_mli: User, validator_bfa: User, admin_user: User, outsider: User
+) -> None:
+    assert is_secretariat(secretariat)
+    assert not is_secretariat(expert_mli)
+    assert is_admin(admin_user)
+    assert holds_role(Role.VALIDATOR)(validator_bfa)
+    assert not holds_role(Role.VALIDATOR)(expert_mli)
+    assert holds_role(Role.VALIDATOR) is holds_role(Role.VALIDATOR)
+    assert not any(p(outsider) for p in (is_secretariat, is_admin, sees_content))
+    assert sees_content(expert_mli)
+    assert not sees_content(admin_user)
+
+
+def test_roles_are_held_for_one_member_state(
+    validator_bfa: User, aes: AllianceFixture, secretariat: User
+) -> None:
+    assert holds_role_for_state(validator_bfa, Role.VALIDATOR, aes.burkina.pk)
+    assert not holds_role_for_state(validator_bfa, Role.VALIDATOR, aes.mali.pk)
+    assert holds_role_for_state(secretariat, Role.SECRETARIAT, None)
+    validates_state = holds_role_for_object_state(Role.VALIDATOR, attribute="pk")
+    assert validates_state(validator_bfa, aes.burkina)
+    assert not validates_state(validator_bfa, aes.niger)
+    assert not validates_state(validator_bfa, None)
+
+
+def test_anonymous_and_inactive_users_hold_nothing(expert_mli: User, aes: AllianceFixture) -> None:
+    assert not holds_role(Role.EXPERT)(AnonymousUser())
+    assert not holds_role_for_state(None, Role.EXPERT, aes.mali.pk)
+    expert_mli.is_active = False
+    assert not holds_role_for_state(expert_mli, Role.EXPERT, aes.mali.pk)
+    assert not rules.has_perm("accounts.manage_own_tokens", expert_mli)
+
+
+@pytest.mark.parametrize(
+    ("persona", "may_manage_users"),
+    [
+        ("secretariat", False),
+        ("expert_mli", False),
+        ("validator_bfa", False),
+        ("focal_point_ner", False),
+        ("observer", False),
+        ("outsider", False),
+        ("admin_user", True),
+    ],
+)
+def test_only_the_admin_manages_users(
+    persona: str, may_manage_users: bool, request: pytest.FixtureRequest, aes: AllianceFixture
+) -> None:
+    user = request.getfixturevalue(persona)
+    assert user.has_perm("accounts.manage_users") is may_manage_users
+    assert user.has_perm("accounts.manage_own_tokens")
