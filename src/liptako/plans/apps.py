@@ -8,3 +8,7 @@ class PlansConfig(AppConfig):
     name = "liptako.plans"
     label = "plans"
     verbose_name = _("Plans")
+
+    def ready(self) -> None:
+        # Registers the plans.* rules (rules' autodiscovery only loads modules named rules.py).
+        from liptako.plans import permissions  # noqa: F401

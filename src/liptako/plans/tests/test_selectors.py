@@ -1,0 +1,150 @@
+"""The plan tree and action lists as each reader sees them, in a constant number of queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from liptako.plans import services
+from liptako.plans.exceptions import ItemNotFound
+from liptako.plans.selectors import (
+    ActionFilters,
+    RedactedAction,
+    action_list_for_user,
+    action_page_for_user,
+    plan_document_for_user,
+    plan_list_for_user,
+    plan_tree_for_user,
+    version_document_for_user,
+    version_for_user,
+)
+from liptako.plans.tests.conftest import make_actions
+
+
+def visible_codes(entries) -> list[tuple[str, bool]]:
+    return [(e.code, e.is_redacted) for e in entries]
+
+
+def test_each_reader_sees_actions_up_to_their_clearance(
+    small_plan, secretariat, expert_mli, observer
+):
+    plan = small_plan.plan
+    assert visible_codes(plan_tree_for_user(user=secretariat, plan=plan).actions) == [
+        ("A1.1.1", False),
+        ("A1.1.2", False),
+        ("A2.1.1", False),
+    ]
+    assert visible_codes(plan_tree_for_user(user=expert_mli, plan=plan).actions) == [
+        ("A1.1.1", False),
+        ("A1.1.2", False),
+        ("A2.1.1", True),
+    ]
+    entries = plan_tree_for_user(user=observer, plan=plan).actions
+    assert visible_codes(entries) == [("A1.1.1", False), ("A1.1.2", True), ("A2.1.1", True)]
+    redacted = entries[1]
+    assert isinstance(redacted, RedactedAction)
+    assert redacted.classification.code == "DR"
+    assert redacted.as_dict() == {"redacted": True, "code": "A1.1.2", "classification": "DR"}
+    assert not hasattr(redacted, "title")
+
+
+def test_an_action_not_releasable_to_the_reader_is_redacted(
+    small_plan, expert_mli, aes, secretariat
+):
+    small_plan.action_np.releasable_to.set([aes.niger])
+    entries = plan_tree_for_user(user=expert_mli, plan=small_plan.plan).actions
+    assert entries[0].is_redacted
+    assert not plan_tree_for_user(user=secretariat, plan=small_plan.plan).actions[0].is_redacted
+
+
+def test_the_tree_holds_indicators_milestones_and_open_comment_counts(small_plan, expert_mli):
+    services.comment_add(
+        plan=small_plan.plan, actor=expert_mli, item_uid=small_plan.action_np.uid, body="À revoir"
+    )
+    tree = plan_tree_for_user(user=expert_mli, plan=small_plan.plan)
+    node = tree.axes[0].objectives[0].actions[0]
+    assert [i.code for i in node.indicators] == ["I1.1.1.1"]
+    assert [m.title for m in node.milestones] == ["Guide validé"]
+    assert node.open_comments == 1
+    assert [o.objective.code for o in tree.axes[0].objectives] == ["O1.1", "O1.2"]
+
+
+def test_filters_narrow_the_tree_and_leave_hidden_actions_out(small_plan, observer, aes):
+    plan = small_plan.plan
+    tree = plan_tree_for_user(
+        user=observer, plan=plan, filters=ActionFilters(axis=small_plan.axis2.uid)
+    )
+    assert [a.axis.code for a in tree.axes] == ["A2"]
+    assert visible_codes(tree.actions) == [("A2.1.1", True)]  # the axis filter reveals nothing
+    tree = plan_tree_for_user(user=observer, plan=plan, filters=ActionFilters(lead_state="BFA"))
+    assert tree.actions == []  # the DR action led by Burkina Faso is not even redacted
+    tree = plan_tree_for_user(user=observer, plan=plan, filters=ActionFilters(partner_state="NER"))
+    assert visible_codes(tree.actions) == [("A1.1.1", False)]
+    assert [a.axis.code for a in tree.axes] == ["A1"]
+
+
+def test_text_search_ignores_case_and_accents(small_plan, secretariat):
+    plan = small_plan.plan
+    for text in ("securite des echanges", "SÉCURITÉ", "a1.1.1"):
+        entries = action_list_for_user(
+            user=secretariat, plan=plan, filters=ActionFilters(text=text)
+        )
+        assert visible_codes(entries) == [("A1.1.1", False)], text
+    entries = action_list_for_user(
+        user=secretariat, plan=plan, filters=ActionFilters(text="frequences", priority="medium")
+    )
+    assert visible_codes(entries) == [("A1.1.2", False)]
+
+
+def test_the_action_page_is_paginated_and_redacted(small_plan, observer):
+    page = action_page_for_user(user=observer, plan=small_plan.plan, per_page=2)
+    assert visible_codes(page.object_list) == [("A1.1.1", False), ("A1.1.2", True)]
+    assert page.paginator.num_pages == 2
+
+
+def test_plan_list_is_scoped(small_plan, observer, outsider, markings):
+    assert list(plan_list_for_user(user=observer)) == [small_plan.plan]
+    assert list(plan_list_for_user(user=outsider)) == []
+
+
+def test_documents_are_redacted_for_the_reader(small_plan, secretariat, observer):
+    version = services.plan_version_freeze(plan=small_plan.plan, actor=secretariat)
+    for document in (
+        plan_document_for_user(user=observer, plan=small_plan.plan),
+        version_document_for_user(user=observer, version=version),
+    ):
+        actions = document["axes"][0]["objectives"][0]["actions"]
+        assert actions[1] == {"code": "A1.1.2", "classification": "DR", "redacted": True}
+        assert "Plan de fréquences" not in str(document)
+        assert "Cursus" not in str(document)
+    assert "Cursus" in str(version_document_for_user(user=secretariat, version=version))
+
+
+def test_a_version_frozen_above_the_readers_clearance_is_not_found(
+    small_plan, secretariat, observer, markings
+):
+    services.plan_update(
+        plan=small_plan.plan,
+        actor=secretariat,
+        lock_version=1,
+        data={"classification": markings["DR"]},
+    )
+    version = services.plan_version_freeze(plan=small_plan.plan, actor=secretariat)
+    with pytest.raises(ItemNotFound):
+        version_for_user(user=observer, plan=small_plan.plan, number=version.number)
+    with pytest.raises(ItemNotFound):
+        version_for_user(user=secretariat, plan=small_plan.plan, number=99)
+
+
+def test_the_tree_takes_the_same_number_of_queries_for_10_and_300_actions(
+    small_plan, expert_mli, django_assert_num_queries
+):
+    plan = small_plan.plan
+    make_actions(plan, small_plan.objective12, 10)
+    expert_mli.access  # noqa: B018 (memberships are loaded once per request)
+    with django_assert_num_queries(11) as small:
+        plan_tree_for_user(user=expert_mli, plan=plan)
+    make_actions(plan, small_plan.objective21, 300)
+    with django_assert_num_queries(len(small.captured_queries)):
+        tree = plan_tree_for_user(user=expert_mli, plan=plan)
+    assert len(tree.actions) == 313
+    assert sum(1 for a in tree.actions if a.is_redacted) == 32
