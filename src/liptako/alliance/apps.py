@@ -8,3 +8,7 @@ class AllianceConfig(AppConfig):
     name = "liptako.alliance"
     label = "alliance"
     verbose_name = _("Alliance")
+
+    def ready(self) -> None:
+        # Registers the alliance.* rules (rules' autodiscovery only loads rules.py).
+        from liptako.alliance import permissions  # noqa: F401

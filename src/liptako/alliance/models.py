@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from liptako.alliance.search import normalise_for_search
 from liptako.core.models import BaseModel
+
+
+def _include_search_text(save_kwargs: dict[str, Any]) -> None:
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is not None:
+        save_kwargs["update_fields"] = {*update_fields, "search_text"}
 
 
 class Rank(models.IntegerChoices):
@@ -50,6 +60,7 @@ class Alliance(BaseModel):
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
     founding_text = models.CharField(_("founding text"), max_length=200, blank=True)
     default_currency = models.CharField(_("default currency"), max_length=3, default="XOF")
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -92,6 +103,9 @@ class MemberState(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("alliance:member-state", kwargs={"code": self.code})
+
 
 class OrganisationKind(models.TextChoices):
     GENERAL_STAFF = "general_staff", _("General staff")
@@ -133,6 +147,7 @@ class Organisation(BaseModel):
     kind = models.CharField(_("kind"), max_length=24, choices=OrganisationKind.choices)
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    search_text = models.CharField(_("search text"), max_length=300, blank=True, editable=False)
 
     class Meta:
         ordering = ["member_state__name", "name"]
@@ -154,6 +169,16 @@ class Organisation(BaseModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("alliance:organisation", kwargs={"pk": self.pk})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The search column is derived from this row's own fields (accent- and case-free, see
+        # alliance/search.py), so it is kept here where no write path can forget it.
+        self.search_text = normalise_for_search(self.name, self.acronym)[:300]
+        _include_search_text(kwargs)
+        super().save(*args, **kwargs)
+
 
 class Person(BaseModel):
     member_state = models.ForeignKey(
@@ -174,6 +199,7 @@ class Person(BaseModel):
         help_text=_("For civilians: Ministre, Président, Directeur…"),
     )
     email = models.EmailField(_("email"), blank=True)
+    search_text = models.CharField(_("search text"), max_length=400, blank=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user account"),
@@ -192,12 +218,23 @@ class Person(BaseModel):
     def __str__(self) -> str:
         return self.display_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("alliance:person", kwargs={"pk": self.pk})
+
     @property
     def display_name(self) -> str:
         """``Général de division Oumar DIARRA``: rank or title, first name, NAME."""
         prefix = self.get_rank_display() if self.rank else self.title
         name = f"{self.first_name} {self.last_name.upper()}"
         return f"{prefix} {name}" if prefix else name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Derived from this row's own fields; see Organisation.save.
+        self.search_text = normalise_for_search(
+            self.last_name, self.first_name, self.title, self.get_rank_display() or ""
+        )[:400]
+        _include_search_text(kwargs)
+        super().save(*args, **kwargs)
 
 
 class Position(BaseModel):
@@ -213,6 +250,7 @@ class Position(BaseModel):
         related_name="positions",
     )
     title = models.CharField(_("title"), max_length=200)
+    search_text = models.CharField(_("search text"), max_length=200, blank=True, editable=False)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
@@ -232,6 +270,12 @@ class Position(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.title} — {self.organisation}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Derived from this row's own fields; see Organisation.save.
+        self.search_text = normalise_for_search(self.title)[:200]
+        _include_search_text(kwargs)
+        super().save(*args, **kwargs)
 
     @property
     def is_current(self) -> bool:
