@@ -76,6 +76,10 @@ class AuditCheckpoint(models.Model):
         ordering = ["-sequence"]
         verbose_name = _("audit checkpoint")
         verbose_name_plural = _("audit checkpoints")
+        constraints = [
+            # One checkpoint per chain head: each checkpoint appends its own event.
+            models.UniqueConstraint(fields=["sequence"], name="audit_checkpoint_unique_sequence"),
+        ]
 
     def __str__(self) -> str:
-        return f"checkpoint #{self.sequence}"
+        return f"checkpoint #{self.sequence} {self.hash[:12]}"
