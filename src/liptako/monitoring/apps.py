@@ -8,3 +8,8 @@ class MonitoringConfig(AppConfig):
     name = "liptako.monitoring"
     label = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        from liptako.monitoring import home, permissions  # noqa: F401 (registers rules, panels)
+
+        home.register()

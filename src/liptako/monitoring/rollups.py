@@ -1,0 +1,555 @@
+"""Roll-ups of accepted progress: by plan, axis, objective, action, lead and partner state.
+
+Computed by the database (``annotate``/``aggregate`` with subqueries), in a fixed number of
+queries whatever the number of reports and lines. Rules (docs/decisions/0092):
+
+- An action's progress (status, percent complete) is the line of the latest **accepted**
+  report of its **lead state**, in a period starting on or before the period asked
+  (``as_of``). An action with no such line is "not reported" and counts as 0 %.
+- Percent complete of a group: the mean over its actions (equal weights), or the mean
+  weighted by budget (a plan setting; actions with no budget are then left out). Cancelled
+  actions are left out of percent complete.
+- Late: the end date has passed (before ``today``) and the action is neither done nor
+  cancelled.
+- Only actions ``visible_to`` the user count; the roll-up says how many were withheld.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from liptako.monitoring.models import (
+    IndicatorTarget,
+    IndicatorValue,
+    LineStatus,
+    ProgressLine,
+    ReportingPeriod,
+    ReportStatus,
+    Weighting,
+)
+from liptako.monitoring.services import actions_of_state, monitoring_settings_of
+from liptako.plans.models import (
+    Action,
+    Direction,
+    Indicator,
+    Measure,
+    Plan,
+    StateAggregation,
+    TimeAggregation,
+)
+
+NOT_REPORTED = "not_reported"
+STATUS_ORDER = [*LineStatus.values, NOT_REPORTED]
+DIMENSIONS = ("plan", "axis", "objective", "action", "lead_state", "partner_state")
+
+# dimension → (grouping expression, label lookups)
+_GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "plan": ("plan_id",),
+    "axis": ("objective__axis_id", "objective__axis__code", "objective__axis__title"),
+    "objective": ("objective_id", "objective__code", "objective__title"),
+    "action": ("id", "code", "title"),
+    "lead_state": ("lead_state_id", "lead_state__code", "lead_state__name"),
+    "partner_state": ("partner_states__id", "partner_states__code", "partner_states__name"),
+}
+
+HUNDRED = Decimal(100)
+
+
+def status_label(status: str) -> str:
+    if status == NOT_REPORTED:
+        return _("Not reported")
+    return str(LineStatus(status).label)
+
+
+@dataclass
+class RollupRow:
+    key: Any
+    code: str
+    label: str
+    actions: int = 0
+    percent_complete: Decimal | None = None
+    weighted_actions: int = 0  # the actions the percentage is computed over
+    late: int = 0
+    not_reported: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    budget_by_status: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def count_items(self) -> list[tuple[str, str, int]]:
+        return [(s, status_label(s), self.counts.get(s, 0)) for s in STATUS_ORDER]
+
+    @property
+    def budget_items(self) -> list[tuple[str, str, Decimal]]:
+        return [
+            (s, status_label(s), self.budget_by_status[s])
+            for s in STATUS_ORDER
+            if s in self.budget_by_status
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "actions": self.actions,
+            "percent_complete": None
+            if self.percent_complete is None
+            else str(self.percent_complete),
+            "late": self.late,
+            "not_reported": self.not_reported,
+            "counts": {s: self.counts.get(s, 0) for s in STATUS_ORDER},
+            "budget_by_status": {s: str(v) for s, v in self.budget_by_status.items()},
+        }
+
+
+@dataclass
+class Rollup:
+    dimension: str
+    rows: list[RollupRow]
+    withheld: int
+    weighting: str
+    as_of: ReportingPeriod | None
+    today: dt.date
+    explanation: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dimension": self.dimension,
+            "weighting": self.weighting,
+            "as_of": self.as_of.label if self.as_of else None,
+            "today": self.today.isoformat(),
+            "withheld": self.withheld,
+            "rows": [row.as_dict() for row in self.rows],
+            "explanation": self.explanation,
+        }
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def accepted_lines(plan: Plan, as_of: ReportingPeriod | None) -> QuerySet[ProgressLine]:
+    lines = ProgressLine.objects.filter(
+        report__status=ReportStatus.ACCEPTED, report__period__plan=plan
+    )
+    if as_of is not None:
+        lines = lines.filter(report__period__start__lte=as_of.start)
+    return lines
+
+
+def plan_actions(plan: Plan, member_state_id: int | None = None) -> QuerySet[Action]:
+    """The plan's actions, or only those the member state leads or partners (unscoped)."""
+    actions = Action.objects.filter(plan=plan)
+    if member_state_id is not None:
+        actions = actions.filter(pk__in=actions_of_state(plan, member_state_id).values("pk"))
+    return actions
+
+
+def annotated_actions(
+    *,
+    user: Any,
+    plan: Plan,
+    as_of: ReportingPeriod | None,
+    today: dt.date,
+    member_state_id: int | None = None,
+) -> QuerySet[Action]:
+    """The user's visible actions with ``progress_status``, ``progress_percent``, ``is_late``.
+
+    ``member_state_id``: only the actions that state leads or partners.
+    """
+    latest = (
+        accepted_lines(plan, as_of)
+        .filter(action=OuterRef("pk"), report__member_state=OuterRef("lead_state"))
+        .order_by("-report__period__start")
+    )
+    return (
+        plan_actions(plan, member_state_id)
+        .filter(pk__in=Action.objects.visible_to(user).filter(plan=plan).values("pk"))
+        .annotate(
+            reported_status=Subquery(latest.values("status")[:1]),
+            reported_percent=Subquery(latest.values("percent_complete")[:1]),
+        )
+        .annotate(
+            progress_status=Coalesce(
+                "reported_status", Value(NOT_REPORTED), output_field=CharField()
+            ),
+            progress_percent=Coalesce("reported_percent", Value(0), output_field=IntegerField()),
+        )
+        .annotate(
+            is_late=Case(
+                When(
+                    Q(end_date__lt=today)
+                    & ~Q(progress_status__in=[LineStatus.DONE, LineStatus.CANCELLED]),
+                    then=Value(1),
+                ),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            weighted_percent=ExpressionWrapper(
+                F("progress_percent") * F("budget_amount"),
+                output_field=DecimalField(max_digits=24, decimal_places=2),
+            ),
+        )
+    )
+
+
+def rollup_for_user(
+    *,
+    user: Any,
+    plan: Plan,
+    dimension: str = "axis",
+    as_of: ReportingPeriod | None = None,
+    today: dt.date | None = None,
+    member_state_id: int | None = None,
+) -> Rollup:
+    """Figures per group of ``dimension`` (one of :data:`DIMENSIONS`), in 4 queries."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    today = today or timezone.localdate()
+    weighting = monitoring_settings_of(plan).weighting
+    actions = annotated_actions(
+        user=user, plan=plan, as_of=as_of, today=today, member_state_id=member_state_id
+    )
+    fields = _GROUP_FIELDS[dimension]
+    key = fields[0]
+    counted = ~Q(progress_status=LineStatus.CANCELLED)
+    if weighting == Weighting.BUDGET:
+        counted &= Q(budget_amount__isnull=False)
+    totals = (
+        actions.order_by()
+        .values(*fields)
+        .annotate(
+            action_count=Count("pk", distinct=False),
+            percent_sum=Sum("progress_percent", filter=counted),
+            weighted_sum=Sum("weighted_percent", filter=counted),
+            budget_sum=Sum("budget_amount", filter=counted),
+            counted=Count("pk", filter=counted),
+            late=Sum("is_late"),
+        )
+    )
+    if dimension == "partner_state":
+        totals = totals.filter(partner_states__isnull=False)
+    rows: dict[Any, RollupRow] = {}
+    for total in totals:
+        code = str(total[fields[1]]) if len(fields) > 1 else plan.title
+        label = str(total[fields[2]]) if len(fields) > 2 else plan.title
+        row = RollupRow(key=total[key], code=code, label=label)
+        row.actions = total["action_count"]
+        row.late = total["late"] or 0
+        row.weighted_actions = total["counted"]
+        if weighting == Weighting.BUDGET:
+            if total["budget_sum"]:
+                row.percent_complete = _round(total["weighted_sum"] / total["budget_sum"])
+        elif total["counted"]:
+            row.percent_complete = _round(Decimal(total["percent_sum"]) / total["counted"])
+        rows[row.key] = row
+    by_status = (
+        actions.order_by()
+        .values(key, "progress_status")
+        .annotate(action_count=Count("pk"), budget=Sum("budget_amount"))
+    )
+    if dimension == "partner_state":
+        by_status = by_status.filter(partner_states__isnull=False)
+    for entry in by_status:
+        row = rows[entry[key]]
+        status = entry["progress_status"]
+        row.counts[status] = entry["action_count"]
+        if entry["budget"] is not None:
+            row.budget_by_status[status] = entry["budget"]
+        if status == NOT_REPORTED:
+            row.not_reported = entry["action_count"]
+    ordered = sorted(rows.values(), key=lambda row: _sort_key(row.code))
+    total_actions = plan_actions(plan, member_state_id).count()
+    visible = actions.count()
+    withheld = total_actions - visible
+    return Rollup(
+        dimension=dimension,
+        rows=ordered,
+        withheld=withheld,
+        weighting=weighting,
+        as_of=as_of,
+        today=today,
+        explanation=explain(
+            weighting=weighting,
+            as_of=as_of,
+            today=today,
+            withheld=withheld,
+            not_reported=sum(row.not_reported for row in ordered)
+            if dimension in ("plan", "axis", "objective", "action", "lead_state")
+            else None,
+            dimension=dimension,
+        ),
+    )
+
+
+def _sort_key(code: str) -> tuple[Any, ...]:
+    parts = code.lstrip("AOI").split(".")
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts)
+
+
+def explain(
+    *,
+    weighting: str,
+    as_of: ReportingPeriod | None,
+    today: dt.date,
+    withheld: int,
+    not_reported: int | None,
+    dimension: str,
+) -> list[str]:
+    """How the figures were computed, in plain words (shown under every roll-up)."""
+    lines = [
+        _(
+            "Only accepted reports count. An action's progress is the latest accepted report "
+            "of its lead state%(until)s."
+        )
+        % {
+            "until": _(", up to the period %(label)s") % {"label": as_of.label}
+            if as_of is not None
+            else ""
+        }
+    ]
+    if weighting == Weighting.BUDGET:
+        lines.append(
+            _(
+                "Percent complete is weighted by each action's budget; actions without a "
+                "budget and cancelled actions are left out."
+            )
+        )
+    else:
+        lines.append(
+            _(
+                "Percent complete is the mean of the actions' percentages, each action "
+                "weighing the same; cancelled actions are left out."
+            )
+        )
+    lines.append(
+        _(
+            "An action is late when its end date is before %(date)s and it is neither done "
+            "nor cancelled."
+        )
+        % {"date": date_format(today, "j F Y")}
+    )
+    if dimension == "partner_state":
+        lines.append(
+            _("Each action counts for every partner state; the lead state is not a partner.")
+        )
+    if not_reported:
+        lines.append(
+            ngettext(
+                "%(count)s action has no accepted report yet: it counts as 0 %%.",
+                "%(count)s actions have no accepted report yet: they count as 0 %%.",
+                not_reported,
+            )
+            % {"count": not_reported}
+        )
+    if withheld:
+        lines.append(
+            ngettext(
+                "%(count)s action you may not see is withheld from these figures.",
+                "%(count)s actions you may not see are withheld from these figures.",
+                withheld,
+            )
+            % {"count": withheld}
+        )
+    return lines
+
+
+# ---------------------------------------------------------------------------------------
+# Indicators
+
+
+@dataclass
+class IndicatorAchievement:
+    indicator: Indicator
+    action_code: str
+    measure: str
+    by_state: dict[str, Decimal | str]  # state code → value (or text, qualitative)
+    actual: Decimal | None
+    target: Decimal | None
+    target_text: str
+    status: str  # met / on_track / off_track / no_data / qualitative / per_state
+    rule: str
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "met": _("Target met"),
+            "on_track": _("Within tolerance"),
+            "off_track": _("Off track"),
+            "no_data": _("No accepted value"),
+            "qualitative": _("Qualitative"),
+            "per_state": _("Per member state only"),
+        }[self.status]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator.code,
+            "name": self.indicator.name,
+            "action": self.action_code,
+            "measure": self.measure,
+            "by_state": {k: str(v) for k, v in self.by_state.items()},
+            "actual": None if self.actual is None else str(self.actual),
+            "target": None if self.target is None else str(self.target),
+            "target_text": self.target_text,
+            "status": self.status,
+            "rule": self.rule,
+        }
+
+
+def effective_time_aggregation(indicator: Indicator) -> str:
+    """Percentages and yes/no answers are never added up over time: the latest counts."""
+    if indicator.measure in (Measure.PERCENTAGE, Measure.YES_NO, Measure.QUALITATIVE):
+        return TimeAggregation.LATEST
+    return indicator.time_aggregation
+
+
+def effective_state_aggregation(indicator: Indicator) -> str:
+    """Percentages and yes/no answers are never added up across states: the mean counts."""
+    if indicator.state_aggregation == StateAggregation.SUM and indicator.measure in (
+        Measure.PERCENTAGE,
+        Measure.YES_NO,
+    ):
+        return StateAggregation.MEAN
+    return indicator.state_aggregation
+
+
+def indicator_achievements_for_user(
+    *, user: Any, plan: Plan, as_of: ReportingPeriod
+) -> list[IndicatorAchievement]:
+    """Actual vs target per indicator of the visible actions, as of a period (5 queries)."""
+    indicators = list(
+        Indicator.objects.filter(
+            plan=plan, action__in=Action.objects.visible_to(user).filter(plan=plan)
+        )
+        .select_related("action")
+        .order_by("action__position", "position", "pk")
+    )
+    values = IndicatorValue.objects.filter(
+        line__in=accepted_lines(plan, as_of), indicator__in=[i.pk for i in indicators]
+    )
+    state_field = "line__report__member_state__code"
+    cumulative = {
+        (row["indicator"], row[state_field]): row["total"]
+        for row in values.filter(value__isnull=False)
+        .values("indicator", state_field)
+        .annotate(total=Sum("value"))
+    }
+    this_period = {
+        (row["indicator"], row[state_field]): row["total"]
+        for row in values.filter(value__isnull=False, line__report__period=as_of)
+        .values("indicator", state_field)
+        .annotate(total=Sum("value"))
+    }
+    newer = values.filter(
+        indicator=OuterRef("indicator"),
+        line__report__member_state=OuterRef("line__report__member_state"),
+        line__report__period__start__gt=OuterRef("line__report__period__start"),
+    )
+    latest = {
+        (row["indicator"], row[state_field]): (row["value"], row["text"])
+        for row in values.filter(~Exists(newer)).values("indicator", state_field, "value", "text")
+    }
+    state_codes = sorted({state for _indicator, state in latest})
+    targets = {
+        row["indicator"]: (row["value"], row["text"])
+        for row in IndicatorTarget.objects.filter(period=as_of).values("indicator", "value", "text")
+    }
+    qualitative = {key: text for key, (_value, text) in latest.items()}
+    latest_numbers = {key: value for key, (value, _text) in latest.items()}
+    results = []
+    for indicator in indicators:
+        time_rule = effective_time_aggregation(indicator)
+        if indicator.measure == Measure.QUALITATIVE:
+            source: dict[tuple[int, str], Any] = qualitative
+        elif time_rule == TimeAggregation.CUMULATIVE:
+            source = cumulative
+        elif time_rule == TimeAggregation.PER_PERIOD:
+            source = this_period
+        else:
+            source = latest_numbers
+        by_state = {
+            state: source[(indicator.pk, state)]
+            for state in state_codes
+            if source.get((indicator.pk, state)) not in (None, "")
+        }
+        target_value, target_text = targets.get(
+            indicator.pk, (indicator.target_value, indicator.target_text)
+        )
+        results.append(_achievement(indicator, by_state, target_value, target_text))
+    return results
+
+
+def _achievement(
+    indicator: Indicator,
+    by_state: dict[str, Decimal | str],
+    target: Decimal | None,
+    target_text: str,
+) -> IndicatorAchievement:
+    time_rule = effective_time_aggregation(indicator)
+    state_rule = effective_state_aggregation(indicator)
+    rule = _("%(time)s over time, %(states)s across member states") % {
+        "time": TimeAggregation(time_rule).label,
+        "states": StateAggregation(state_rule).label,
+    }
+    common: dict[str, Any] = {
+        "indicator": indicator,
+        "action_code": indicator.action.code,
+        "measure": indicator.measure,
+        "by_state": by_state,
+        "target": target,
+        "target_text": target_text,
+        "rule": rule,
+    }
+    if indicator.measure == Measure.QUALITATIVE:
+        return IndicatorAchievement(actual=None, status="qualitative", **common)
+    numbers = [Decimal(v) for v in by_state.values()]
+    if not numbers:
+        return IndicatorAchievement(actual=None, status="no_data", **common)
+    if state_rule == StateAggregation.NONE:
+        return IndicatorAchievement(actual=None, status="per_state", **common)
+    actual = sum(numbers, Decimal(0))
+    if state_rule == StateAggregation.MEAN:
+        actual = actual / len(numbers)
+    actual = actual.quantize(Decimal("0.0001"))
+    return IndicatorAchievement(
+        actual=actual, status=compare_with_target(indicator, actual, target), **common
+    )
+
+
+def compare_with_target(indicator: Indicator, actual: Decimal, target: Decimal | None) -> str:
+    """met / on_track (short of the target by no more than the tolerance) / off_track."""
+    if target is None:
+        return "no_data"
+    tolerance = (indicator.tolerance or Decimal(0)) / HUNDRED
+    if indicator.direction == Direction.DECREASE:
+        if actual <= target:
+            return "met"
+        return "on_track" if actual <= target * (1 + tolerance) else "off_track"
+    if actual >= target:
+        return "met"
+    return "on_track" if actual >= target * (1 - tolerance) else "off_track"
