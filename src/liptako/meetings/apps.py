@@ -8,3 +8,8 @@ class MeetingsConfig(AppConfig):
     name = "liptako.meetings"
     label = "meetings"
     verbose_name = _("Meetings")
+
+    def ready(self) -> None:
+        from liptako.meetings import home, permissions  # noqa: F401 - registers rules and panels
+
+        home.register()
