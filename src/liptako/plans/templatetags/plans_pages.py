@@ -1,0 +1,149 @@
+"""Template helpers of the plan pages."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from liptako.core.templatetags.liptako import marking, money
+
+register = template.Library()
+
+
+@register.simple_tag
+def marking_badge(level: Any) -> SafeString:
+    """A marking badge that does NOT raise the page banner.
+
+    For lines that show only that something is marked (a redacted action: its code and
+    marking), the page does not hold that content, so its banner is not raised."""
+    level = getattr(level, "classification", level)
+    if level is None or level == "":
+        return format_html("")
+    if isinstance(level, str):
+        return format_html('<span class="marking-badge">{}</span>', level)
+    return format_html(
+        '<span class="marking-badge" style="--marking-colour: {}" title="{}">{}</span>',
+        level.colour,
+        level.label,
+        level.code,
+    )
+
+
+@register.filter
+def item_label(item: Any) -> str:
+    """An item's title (or an indicator's name)."""
+    return str(getattr(item, "title", None) or getattr(item, "name", "") or "")
+
+
+@register.filter
+def partner_states(action: Any) -> list[Any]:
+    """An action's partner states: the list the outline selector attached (no query), or the
+    relation (a single row rendered after a save)."""
+    attached = getattr(action, "partner_state_list", None)
+    if attached is not None:
+        return list(attached)
+    return sorted(action.partner_states.all(), key=lambda state: state.code)
+
+
+@register.filter
+def item_path(plan_url: str, item: Any) -> str:
+    """``/plans/<plan>/elements/<item>/`` from the plan's URL, without a ``reverse`` per row
+    (the outline shows up to thousands of rows)."""
+    return f"{plan_url}elements/{item.uid}/"
+
+
+_CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _choice_label(item: Any, field: str) -> str:
+    """The label of a choice, from a per-language table (``get_FOO_display`` per row is slow)."""
+    key = (get_language() or "", f"{item._meta.label}.{field}")
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        choices = item._meta.get_field(field).flatchoices
+        labels = _CHOICE_LABELS[key] = {str(value): str(label) for value, label in choices}
+    value = getattr(item, field)
+    return labels.get(value, value)
+
+
+@register.simple_tag(takes_context=True)
+def outline_row(context: Any, item: Any, kind: str, open_comments: int = 0) -> SafeString:
+    """One item's row (``id="row-<uid>"``): the outline, the item pages and the HTMX answers
+    all print it, so it looks the same everywhere.
+
+    Built with ``html.escape`` and f-strings rather than an included template or
+    ``format_html``: the outline of a large plan prints thousands of rows, and those take
+    seconds there (docs/decisions/0050). Every value is escaped here."""
+    url = escape(item_path(context["plan_url"], item))
+    uid = escape(str(item.uid))
+    parts = [f'<div class="item-row item-{escape(kind)}" id="row-{uid}">']
+    code = escape(getattr(item, "code", ""))
+    if kind != "milestone":
+        parts.append(f'<span class="code">{code}</span> ')
+    parts.append(f'<a class="item-title" href="{url}">{escape(item_label(item))}</a> ')
+    meta: list[str] = []
+    if kind == "action":
+        parts.append(str(marking(context, item)))
+        meta.append(
+            f"<span>{escape(_('Lead:'))} <strong>{escape(item.lead_state.code)}</strong></span>"
+        )
+        partners = partner_states(item)
+        if partners:
+            codes = ", ".join(state.code for state in partners)
+            meta.append(f"<span>{escape(_('Partners:'))} {escape(codes)}</span>")
+        start = item.start_date.strftime("%d/%m/%Y")
+        end = item.end_date.strftime("%d/%m/%Y")
+        meta.append(f"<span>{start} → {end}</span>")
+        if item.budget_amount is not None:
+            meta.append(f"<span>{escape(money(item.budget_amount, item.budget_currency))}</span>")
+        meta.append(
+            f'<span class="tag priority-{escape(item.priority)}">'
+            f"{escape(_choice_label(item, 'priority'))}</span>"
+        )
+        if item.responsible_organisation_id:
+            meta.append(f"<span>{escape(str(item.responsible_organisation))}</span>")
+    elif kind == "indicator":
+        meta.append(f"<span>{escape(_choice_label(item, 'measure'))}</span>")
+        if item.target_value is not None:
+            target = f"{item.target_value.normalize():f} {item.unit}".strip()
+            meta.append(f"<span>{escape(_('Target:'))} {escape(target)}</span>")
+        elif item.target_text:
+            meta.append(f"<span>{escape(_('Target:'))} {escape(item.target_text)}</span>")
+    elif kind == "milestone":
+        due = item.due_date.strftime("%d/%m/%Y")
+        meta.append(f"<span>{escape(_('Due:'))} {due}</span>")
+    if meta:
+        parts.append(f'<span class="item-meta">{"".join(meta)}</span>')
+    if open_comments:
+        text = ngettext("%(counter)s open comment", "%(counter)s open comments", open_comments) % {
+            "counter": open_comments
+        }
+        parts.append(f'<a class="comment-count" href="{url}#comments">{escape(text)}</a>')
+    if context.get("can_edit"):
+        parts.append(
+            f'<span class="row-tools"><a href="{url}modifier/" hx-get="{url}modifier/" '
+            f'hx-target="#row-{uid}" hx-swap="outerHTML">{escape(_("Edit"))}'
+            f'<span class="visually-hidden"> {code}</span></a></span>'
+        )
+    parts.append("</div>")
+    return SafeString("".join(parts))
+
+
+@register.simple_tag
+def children_summary(entry: Any) -> str:
+    """ "2 indicateurs, 1 jalon" for an action entry of the outline."""
+    indicators, milestones = len(entry.indicators), len(entry.milestones)
+    return ", ".join(
+        (
+            ngettext("%(counter)s indicator", "%(counter)s indicators", indicators)
+            % {"counter": indicators},
+            ngettext("%(counter)s milestone", "%(counter)s milestones", milestones)
+            % {"counter": milestones},
+        )
+    )
