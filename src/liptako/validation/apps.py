@@ -8,3 +8,8 @@ class ValidationConfig(AppConfig):
     name = "liptako.validation"
     label = "validation"
     verbose_name = _("Validation")
+
+    def ready(self) -> None:
+        from liptako.validation import home, permissions  # noqa: F401 (registers rules)
+
+        home.register()
