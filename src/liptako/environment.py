@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -50,6 +54,38 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
+    allowed = list(choices)
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return value
+
+
+def env_timezone(name: str, default: str) -> str:
+    """An IANA time zone name (``Africa/Niamey``), checked against the zone database."""
+    value = os.environ.get(name, "").strip() or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as Africa/Bamako, got {value!r}"
+        ) from None
+    return value
+
+
+def env_database(name: str, default: str, *, conn_max_age: int) -> dict[str, Any]:
+    """Django's database settings from a URL (``postgres://user@host:5432/name``)."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        return dict(dj_database_url.parse(raw, conn_max_age=conn_max_age, conn_health_checks=True))
+    except (ValueError, dj_database_url.UnknownSchemeError) as error:
+        raise ImproperlyConfigured(f"{name} is not a usable database URL: {error}") from None
 
 
 def home_directory(project_root: Path) -> Path:

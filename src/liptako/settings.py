@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
-from liptako.environment import env_bool, env_int, env_list, env_str, home_directory, secret_key
+from liptako.environment import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+    home_directory,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent.parent
@@ -32,6 +43,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI assets: the API docs load nothing from a CDN
     "liptako.core",
     "liptako.audit",
     "liptako.accounts",
@@ -42,6 +54,7 @@ INSTALLED_APPS = [
     "liptako.monitoring",
     "liptako.documents",
     "liptako.api",
+    "liptako.demo",
 ]
 
 MIDDLEWARE = [
@@ -50,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "liptako.core.middleware.MarkingBannerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "liptako.core.middleware.FrenchFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,10 +100,10 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{LIPTAKO_HOME / 'liptako.sqlite3'}"),
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{LIPTAKO_HOME / 'liptako.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -155,26 +169,34 @@ LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage; pages use the user's zone (accounts.User.timezone)
-DEFAULT_USER_TIMEZONE = env_str("DEFAULT_USER_TIMEZONE", "Africa/Bamako")
+DEFAULT_USER_TIMEZONE = env_timezone("DEFAULT_USER_TIMEZONE", "Africa/Bamako")
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["liptako.formats"]  # English dates day-first, 24-hour (decision 0009)
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = LIPTAKO_HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = LIPTAKO_HOME / "files"  # never served directly: views check permissions
-# Hashed, compressed names with far-future caching once `collectstatic` has run (as `liptako
-# serve` does); plain files straight from the apps otherwise (development and tests).
-_MANIFEST_READY = (STATIC_ROOT / "staticfiles.json").exists()
+# Hashed, compressed names with far-future caching under `liptako serve`, which runs
+# `collectstatic` then starts gunicorn with LIPTAKO_STATIC_MANIFEST=1; plain files straight from
+# the apps otherwise (development, tests), so a stale manifest never breaks a page
+# (docs/decisions/0006-static-files.md).
+_MANIFEST_READY = env_bool("LIPTAKO_STATIC_MANIFEST", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "liptako.core.static_storage.ManifestStaticFilesStorage"
         if _MANIFEST_READY
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = not _MANIFEST_READY
+# Pages only link hashed names, so only those are kept and compressed; source maps (megabytes
+# in the API docs' bundles) are for developers: copied, not compressed. Both keep the start of
+# `liptako serve` short.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -183,6 +205,10 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Liptako <liptako@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -210,10 +236,11 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"] if HTTPS else []  # HSTS preload is t
 INSTANCE_SIGNING_KEY_PATH = LIPTAKO_HOME / "instance_ed25519.pem"
 PAGE_SIZE = env_int("PAGE_SIZE", 25, minimum=1)
 
+_LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", _LOG_LEVELS)},
     "loggers": {"axes": {"level": "WARNING"}},
 }

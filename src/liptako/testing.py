@@ -7,6 +7,7 @@ account with no membership) and admin (technical administrator, sees no content)
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +16,7 @@ from liptako.accounts.models import Membership, Role, User
 from liptako.alliance.models import Alliance, MemberState
 from liptako.core.models import MarkingLevel
 
-TEST_PASSWORD = "correct horse battery staple"
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 (tests only)
 
 
 @dataclass
@@ -30,8 +31,32 @@ class AllianceFixture:
         return [self.mali, self.burkina, self.niger]
 
 
+def ensure_default_marking_scale() -> None:
+    """Put back the default scale of the data migration if a flush removed it.
+
+    Transactional tests (``transactional_db``) end with a flush that empties every table,
+    data-migration rows included; pytest-django runs some database tests after them (those that
+    request ``db`` only through ``request.getfixturevalue``).
+    """
+    if MarkingLevel.objects.exists():
+        return
+    migration = importlib.import_module("liptako.core.migrations.0002_default_marking_scale")
+    for code, label, label_en, rank, colour, is_public in migration.DEFAULT_SCALE:
+        MarkingLevel.objects.get_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "label_en": label_en,
+                "rank": rank,
+                "colour": colour,
+                "is_public": is_public,
+            },
+        )
+
+
 @pytest.fixture
 def markings(db: None) -> dict[str, MarkingLevel]:
+    ensure_default_marking_scale()
     return {level.code: level for level in MarkingLevel.objects.all()}
 
 
@@ -57,6 +82,7 @@ def make_user(
     member_state: MemberState | None = None,
     clearance: str = "DR",
 ) -> User:
+    ensure_default_marking_scale()
     user = User.objects.create_user(
         username=username,
         password=TEST_PASSWORD,
@@ -101,3 +127,15 @@ def outsider(aes: AllianceFixture) -> User:
 @pytest.fixture
 def admin_user(aes: AllianceFixture) -> User:
     return make_user("admin", role=Role.ADMIN, clearance="C")
+
+
+def api_headers(user: User, *, name: str = "tests") -> dict[str, str]:
+    """Headers that authenticate an API call as ``user``, with a new personal token.
+
+    ``client.get("/api/v1/me", headers=api_headers(expert))``; ``client.force_login(user)``
+    works too (the API also accepts the browser session).
+    """
+    from liptako.accounts.services import api_token_create
+
+    created = api_token_create(actor=user, user=user, name=name)
+    return {"Authorization": f"Bearer {created.clear_token}"}

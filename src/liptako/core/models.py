@@ -32,7 +32,10 @@ class MarkingLevel(BaseModel):
         _("rank"), unique=True, help_text=_("Higher is more sensitive.")
     )
     colour = models.CharField(
-        _("banner colour"), max_length=7, default="#2e7d32", help_text=_("CSS colour, e.g. #c62828.")
+        _("banner colour"),
+        max_length=7,
+        default="#2e7d32",
+        help_text=_("CSS colour, e.g. #c62828."),
     )
     is_public = models.BooleanField(
         _("releasable to the public"),
@@ -58,17 +61,16 @@ class MarkingLevel(BaseModel):
 
 def default_marking_id() -> int | None:
     """The lowest level of the scale, used as the default marking of new items."""
-    level = MarkingLevel.objects.order_by("rank").values_list("pk", flat=True).first()
-    return level
+    return MarkingLevel.objects.order_by("rank").values_list("pk", flat=True).first()
 
 
-class ClassifiedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ClassifiedQuerySet(models.QuerySet):
     """``visible_to(user)``: the one place where clearance and need-to-know are applied."""
 
     def visible_to(self, user: User | AnonymousUser) -> Self:
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        access = user.access  # type: ignore[union-attr]
+        access = user.access
         if not access.sees_content:
             return self.none()
         queryset = self.filter(classification__rank__lte=access.clearance_rank)

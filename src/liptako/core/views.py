@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from liptako.core.home import home_sections
+
 
 @login_not_required
 @require_GET
@@ -24,4 +26,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {})
+    """What awaits the user: one section per role they hold, filled by the apps' panels."""
+    sections = home_sections(request, request.user.access)  # type: ignore[union-attr]
+    return render(request, "core/home.html", {"sections": sections})
