@@ -8,3 +8,6 @@ class DocumentsConfig(AppConfig):
     name = "liptako.documents"
     label = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from liptako.documents import permissions  # noqa: F401 (registers rules)
