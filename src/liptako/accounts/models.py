@@ -59,6 +59,11 @@ class Access:
         return role in self.roles_by_state.get(member_state_id, frozenset())
 
 
+# A fixed order: a frozenset's iteration order changes between processes, and the migration
+# autodetector would then see a "new" constraint every run.
+_ALLIANCE_WIDE_ROLE_VALUES = [Role.SECRETARIAT.value, Role.ADMIN.value]
+
+
 class User(AbstractUser):
     """A person's account. Names live on ``alliance.Person``; this holds access."""
 
@@ -132,9 +137,9 @@ class Membership(BaseModel):
             models.CheckConstraint(
                 name="membership_state_matches_role",
                 condition=(
-                    Q(role__in=[r.value for r in ALLIANCE_WIDE_ROLES], member_state__isnull=True)
+                    Q(role__in=_ALLIANCE_WIDE_ROLE_VALUES, member_state__isnull=True)
                     | (
-                        ~Q(role__in=[r.value for r in ALLIANCE_WIDE_ROLES])
+                        ~Q(role__in=_ALLIANCE_WIDE_ROLE_VALUES)
                         & Q(member_state__isnull=False)
                     )
                 ),

@@ -160,9 +160,16 @@ class AgendaItemForm(forms.Form):
         label=_("Planned duration (minutes)"), required=False, min_value=1, max_value=24 * 60
     )
     is_publishable = forms.BooleanField(label=_("May appear in the communiqué"), required=False)
+    plan_version = forms.ModelChoiceField(
+        label=_("Plan version"), queryset=PlanVersion.objects.none(), required=False
+    )
+    actions = forms.ModelMultipleChoiceField(
+        label=_("Actions"), queryset=Action.objects.none(), required=False
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _link_fields(self, meeting)
         self.fields["presenter"].queryset = _people()  # type: ignore[attr-defined]
 
 

@@ -313,3 +313,19 @@ def test_the_list_answers_htmx_with_the_results_fragment_only(meeting, secretari
     assert meeting.title in fragment
     empty = text(client.get("/reunions/?kind=summit", headers={"HX-Request": "true"}))
     assert "Aucune réunion ne correspond." in empty
+
+
+def test_the_secretariat_adds_and_edits_an_agenda_item_through_the_pages(meeting, secretariat):
+    client = Client()
+    client.force_login(secretariat)
+    url = f"/reunions/{meeting.uuid}/ordre-du-jour/ajouter/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"title": "Examen du projet de plan", "planned_minutes": "90"})
+    assert response.status_code == 302
+    item = meeting.agenda_items.get()
+    assert (item.title, item.planned_minutes) == ("Examen du projet de plan", 90)
+    edit_url = f"/reunions/{meeting.uuid}/ordre-du-jour/{item.pk}/"
+    assert client.get(edit_url).status_code == 200
+    client.post(edit_url, {"title": "Examen et validation du plan", "planned_minutes": "120"})
+    item.refresh_from_db()
+    assert (item.title, item.planned_minutes) == ("Examen et validation du plan", 120)
