@@ -138,10 +138,7 @@ class Membership(BaseModel):
                 name="membership_state_matches_role",
                 condition=(
                     Q(role__in=_ALLIANCE_WIDE_ROLE_VALUES, member_state__isnull=True)
-                    | (
-                        ~Q(role__in=_ALLIANCE_WIDE_ROLE_VALUES)
-                        & Q(member_state__isnull=False)
-                    )
+                    | (~Q(role__in=_ALLIANCE_WIDE_ROLE_VALUES) & Q(member_state__isnull=False))
                 ),
                 violation_error_message=_(
                     "The secretariat and admin roles hold no member state; "
