@@ -8,9 +8,11 @@ account with no membership) and admin (technical administrator, sees no content)
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from liptako.accounts.models import Membership, Role, User
 from liptako.alliance.models import Alliance, MemberState
@@ -52,6 +54,18 @@ def ensure_default_marking_scale() -> None:
                 "is_public": is_public,
             },
         )
+
+
+@pytest.fixture(autouse=True)
+def _default_language_between_tests() -> Iterator[None]:
+    """Each test starts in the default language (French), whatever the previous one activated.
+
+    A request through LocaleMiddleware leaves its language active in the thread, so a test that
+    switches to English would otherwise change the language of the next test's messages.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

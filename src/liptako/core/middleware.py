@@ -46,12 +46,14 @@ class FrenchFirstMiddleware:
     """Ignores the browser's Accept-Language: the UI is French unless the user chose English.
 
     Placed before ``LocaleMiddleware``, which then decides from the language cookie (set by the
-    language switch and at login from the user's preference) and falls back to French.
+    language switch and at login from the user's preference) and falls back to French. API
+    clients keep the header: a program asks for a language on purpose.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
