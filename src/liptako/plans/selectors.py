@@ -68,6 +68,10 @@ class ActionNode:
     indicators: list[Indicator] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
     open_comments: int = 0
+    # How many indicators and milestones the action holds: set whether or not the lists above
+    # are loaded (``plan_tree_for_user(..., with_children=False)`` counts without loading).
+    indicator_count: int = 0
+    milestone_count: int = 0
     is_redacted: ClassVar[bool] = False
 
     @property
@@ -250,14 +254,44 @@ def _loaded_queryset(states: list[MemberState]) -> QuerySet[MemberState]:
     return queryset
 
 
+def _child_counts(
+    model: type[Indicator] | type[Milestone], scope: dict[str, Any]
+) -> dict[int, int]:
+    """How many rows of ``model`` each action holds, in one grouped query."""
+    rows = model.objects.filter(**scope).values("action_id").annotate(count=Count("id")).order_by()
+    return {row["action_id"]: row["count"] for row in rows}
+
+
 def _nodes(
-    actions: Sequence[Action], plan: Plan, counts: dict[uuid.UUID, int]
+    actions: Sequence[Action],
+    plan: Plan,
+    counts: dict[uuid.UUID, int],
+    *,
+    with_children: bool = True,
 ) -> list[ActionEntry]:
-    """Entries for ``actions``: relations, indicators and milestones loaded for the visible."""
+    """Entries for ``actions``: relations, indicators and milestones loaded for the visible
+    (only their numbers without ``with_children``)."""
     visible = [action for action in actions if getattr(action, "is_visible", False)]
     markings = attach_action_relations(visible, plan)
     ids = {action.pk for action in visible}
     scope: dict[str, Any] = {"action_id__in": ids} if len(ids) <= 200 else {"plan": plan}
+    if not with_children:
+        indicator_counts = _child_counts(Indicator, scope)
+        milestone_counts = _child_counts(Milestone, scope)
+        return [
+            ActionNode(
+                action=action,
+                open_comments=counts.get(action.uid, 0),
+                indicator_count=indicator_counts.get(action.pk, 0),
+                milestone_count=milestone_counts.get(action.pk, 0),
+            )
+            if action.pk in ids
+            else RedactedAction(
+                code=action.code,
+                classification=markings[action.classification_id],  # type: ignore[index]
+            )
+            for action in actions
+        ]
     indicators: dict[int, list[Indicator]] = defaultdict(list)
     for indicator in (
         Indicator.objects.filter(**scope)
@@ -283,6 +317,8 @@ def _nodes(
                     indicators=indicators[action.pk],
                     milestones=milestones[action.pk],
                     open_comments=counts.get(action.uid, 0),
+                    indicator_count=len(indicators[action.pk]),
+                    milestone_count=len(milestones[action.pk]),
                 )
             )
         else:
@@ -341,12 +377,18 @@ def action_page_for_user(
 
 
 def plan_tree_for_user(
-    *, user: AnyUser, plan: Plan, filters: ActionFilters | None = None
+    *,
+    user: AnyUser,
+    plan: Plan,
+    filters: ActionFilters | None = None,
+    with_children: bool = True,
 ) -> PlanTree:
     """The plan's axes → objectives → actions (with indicators and milestones) for ``user``.
 
     Eleven queries whatever the size of the plan. With active filters, objectives without a
-    matching action and axes without such objectives are left out.
+    matching action and axes without such objectives are left out. ``with_children=False``
+    leaves the actions' indicator and milestone lists empty and only counts them
+    (``indicator_count``, ``milestone_count``): the outline loads them when an action opens.
     """
     filters = filters or ActionFilters()
     axes = list(Axis.objects.filter(plan=plan).order_by("position", "id"))
@@ -355,7 +397,7 @@ def plan_tree_for_user(
         _actions_queryset(user=user, plan=plan, filters=filters).order_by("position", "id")
     )
     counts = open_comment_counts(plan=plan)
-    entries = _nodes(actions, plan, counts)
+    entries = _nodes(actions, plan, counts, with_children=with_children)
     by_objective: dict[int, list[ActionEntry]] = defaultdict(list)
     for action, entry in zip(actions, entries, strict=True):
         by_objective[action.objective_id].append(entry)

@@ -181,10 +181,16 @@ def plan_update(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
 
 @require_GET
 def plan_detail(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
-    """The outline: axes → objectives → actions, filters, inline editing."""
+    """The outline: axes → objectives → actions, filters, inline editing.
+
+    Actions show how many indicators and milestones they hold; the lists themselves load
+    when an action is opened (:func:`item_detail`, ``?partie=enfants``), see
+    docs/decisions/0054."""
     plan = access_plan(request.user, plan_uid)
     form = OutlineFilterForm(request.GET or None, plan=plan)
-    tree = selectors.plan_tree_for_user(user=request.user, plan=plan, filters=_filters(form))
+    tree = selectors.plan_tree_for_user(
+        user=request.user, plan=plan, filters=_filters(form), with_children=False
+    )
     context = {
         "plan": plan,
         "tree": tree,
@@ -227,12 +233,24 @@ def _row_context(request: HttpRequest, plan: Plan, item: Any) -> dict[str, Any]:
     }
 
 
+# ``?partie=enfants`` on an item's URL: the outline asks for an action's children (HTMX).
+CHILDREN_PART = "enfants"
+
+
 @require_GET
 def item_detail(request: HttpRequest, plan_uid: uuid.UUID, item_uid: uuid.UUID) -> HttpResponse:
     plan = access_plan(request.user, plan_uid)
     if item_uid == plan.uid:
         return redirect("plans:comment-list", plan_uid=plan.uid, item_uid=plan.uid)
     item = access_item(request.user, plan, item_uid)
+    wants_children = request.GET.get("partie") == CHILDREN_PART
+    if request.htmx and wants_children and isinstance(item, Action):  # type: ignore[attr-defined]
+        # The outline opening an action: its indicators and milestones. Without JavaScript the
+        # same URL is the action's page, which lists them too.
+        children = {"plan": plan, "item": item, "children": _children(item)}
+        return render(
+            request, "plans/_action_children.html", {**children, **_flags(request.user, plan)}
+        )
     context = _row_context(request, plan, item)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "plans/_row.html", context)
@@ -882,7 +900,9 @@ def roadmap(request: HttpRequest, plan_uid: uuid.UUID, year: int) -> HttpRespons
     if not (plan.period_start.year - 1 <= year <= plan.period_end.year + 1):
         raise Http404
     form = OutlineFilterForm(request.GET or None, plan=plan)
-    tree = selectors.plan_tree_for_user(user=request.user, plan=plan, filters=_filters(form))
+    tree = selectors.plan_tree_for_user(
+        user=request.user, plan=plan, filters=_filters(form), with_children=False
+    )
     states = dict(
         MemberState.objects.filter(alliance_id=plan.alliance_id).values_list("code", "name")
     )

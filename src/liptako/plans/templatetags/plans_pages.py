@@ -72,6 +72,26 @@ def _choice_label(item: Any, field: str) -> str:
     return labels.get(value, value)
 
 
+_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _labels() -> dict[str, str]:
+    """The rows' fixed words, escaped, translated once per language (not once per row)."""
+    key = get_language() or ""
+    labels = _LABELS.get(key)
+    if labels is None:
+        words = {
+            "lead": _("Lead:"),
+            "partners": _("Partners:"),
+            "target": _("Target:"),
+            "due": _("Due:"),
+            "edit": _("Edit"),
+            "children": _("See its indicators and milestones"),
+        }
+        labels = _LABELS[key] = {name: escape(str(word)) for name, word in words.items()}
+    return labels
+
+
 @register.simple_tag(takes_context=True)
 def outline_row(context: Any, item: Any, kind: str, open_comments: int = 0) -> SafeString:
     """One item's row (``id="row-<uid>"``): the outline, the item pages and the HTMX answers
@@ -88,15 +108,16 @@ def outline_row(context: Any, item: Any, kind: str, open_comments: int = 0) -> S
         parts.append(f'<span class="code">{code}</span> ')
     parts.append(f'<a class="item-title" href="{url}">{escape(item_label(item))}</a> ')
     meta: list[str] = []
+    labels = _labels()
     if kind == "action":
         parts.append(str(marking(context, item)))
         meta.append(
-            f"<span>{escape(_('Lead:'))} <strong>{escape(item.lead_state.code)}</strong></span>"
+            f"<span>{labels['lead']} <strong>{escape(item.lead_state.code)}</strong></span>"
         )
         partners = partner_states(item)
         if partners:
             codes = ", ".join(state.code for state in partners)
-            meta.append(f"<span>{escape(_('Partners:'))} {escape(codes)}</span>")
+            meta.append(f"<span>{labels['partners']} {escape(codes)}</span>")
         start = item.start_date.strftime("%d/%m/%Y")
         end = item.end_date.strftime("%d/%m/%Y")
         meta.append(f"<span>{start} → {end}</span>")
@@ -112,12 +133,12 @@ def outline_row(context: Any, item: Any, kind: str, open_comments: int = 0) -> S
         meta.append(f"<span>{escape(_choice_label(item, 'measure'))}</span>")
         if item.target_value is not None:
             target = f"{item.target_value.normalize():f} {item.unit}".strip()
-            meta.append(f"<span>{escape(_('Target:'))} {escape(target)}</span>")
+            meta.append(f"<span>{labels['target']} {escape(target)}</span>")
         elif item.target_text:
-            meta.append(f"<span>{escape(_('Target:'))} {escape(item.target_text)}</span>")
+            meta.append(f"<span>{labels['target']} {escape(item.target_text)}</span>")
     elif kind == "milestone":
         due = item.due_date.strftime("%d/%m/%Y")
-        meta.append(f"<span>{escape(_('Due:'))} {due}</span>")
+        meta.append(f"<span>{labels['due']} {due}</span>")
     if meta:
         parts.append(f'<span class="item-meta">{"".join(meta)}</span>')
     if open_comments:
@@ -128,22 +149,51 @@ def outline_row(context: Any, item: Any, kind: str, open_comments: int = 0) -> S
     if context.get("can_edit"):
         parts.append(
             f'<span class="row-tools"><a href="{url}modifier/" hx-get="{url}modifier/" '
-            f'hx-target="#row-{uid}" hx-swap="outerHTML">{escape(_("Edit"))}'
+            f'hx-target="#row-{uid}" hx-swap="outerHTML">{labels["edit"]}'
             f'<span class="visually-hidden"> {code}</span></a></span>'
         )
     parts.append("</div>")
     return SafeString("".join(parts))
 
 
+_SUMMARIES: dict[tuple[str, int, int], str] = {}
+
+
 @register.simple_tag
 def children_summary(entry: Any) -> str:
-    """ "2 indicateurs, 1 jalon" for an action entry of the outline."""
-    indicators, milestones = len(entry.indicators), len(entry.milestones)
-    return ", ".join(
-        (
-            ngettext("%(counter)s indicator", "%(counter)s indicators", indicators)
-            % {"counter": indicators},
-            ngettext("%(counter)s milestone", "%(counter)s milestones", milestones)
-            % {"counter": milestones},
+    """ "2 indicateurs, 1 jalon" for an action entry of the outline (its counts: the lists
+    themselves load when the action is opened). Cached per language and counts."""
+    indicators, milestones = entry.indicator_count, entry.milestone_count
+    key = (get_language() or "", indicators, milestones)
+    summary = _SUMMARIES.get(key)
+    if summary is None:
+        summary = _SUMMARIES[key] = ", ".join(
+            (
+                ngettext("%(counter)s indicator", "%(counter)s indicators", indicators)
+                % {"counter": indicators},
+                ngettext("%(counter)s milestone", "%(counter)s milestones", milestones)
+                % {"counter": milestones},
+            )
         )
+    return summary
+
+
+@register.simple_tag(takes_context=True)
+def outline_action(context: Any, entry: Any) -> SafeString:
+    """A visible action's line of the outline: its row, then a collapsed block counting its
+    indicators and milestones, which HTMX fills from the action's URL
+    (``?partie=enfants``) when it is first opened; without JavaScript the block links to
+    the action's page, which lists them (docs/decisions/0054). In Python, as
+    :func:`outline_row`: the outline prints one per action."""
+    row = outline_row(context, entry.action, "action", entry.open_comments)
+    if not (entry.indicator_count or entry.milestone_count or context.get("can_edit")):
+        return SafeString(f'<li class="outline-action">{row}</li>')
+    url = escape(item_path(context["plan_url"], entry.action))
+    link = _labels()["children"]
+    return SafeString(
+        f'<li class="outline-action">{row}'
+        f'<details class="action-children" hx-get="{url}?partie=enfants" '
+        'hx-trigger="toggle once" hx-target="find .children-slot" hx-swap="outerHTML">'
+        f"<summary>{escape(children_summary(entry))}</summary>"
+        f'<p class="children-slot"><a href="{url}#children">{link}</a></p></details></li>'
     )

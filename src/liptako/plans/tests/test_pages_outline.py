@@ -250,3 +250,151 @@ def test_htmx_history_restore_gets_the_full_page(client, small_plan, secretariat
         HTTP_HX_HISTORY_RESTORE_REQUEST="true",
     )
     assert "<html" in response.content.decode()
+
+
+# --- Light outline: indicators and milestones load when an action is opened -----------------
+
+# The outline's queries, whatever the size of the plan (the children load on demand).
+OUTLINE_QUERIES = 26
+
+
+def _children_url(plan, item) -> str:
+    return f"/plans/{plan.uid}/elements/{item.uid}/?partie=enfants"
+
+
+def test_outline_counts_indicators_and_milestones_without_listing_them(
+    client, small_plan, secretariat
+):
+    body = html.unescape(
+        page(client, secretariat, f"/plans/{small_plan.plan.uid}/").content.decode()
+    )
+    assert "1 indicateur, 1 jalon" in body
+    # Their names load on demand: not in the outline.
+    assert "Taux d'unités équipées" not in body
+    assert "Guide validé" not in body
+    action_url = f"/plans/{small_plan.plan.uid}/elements/{small_plan.action_np.uid}/"
+    # Opening the action asks its URL for the children (HTMX, once) ...
+    assert f'hx-get="{action_url}?partie=enfants"' in body
+    assert 'hx-trigger="toggle once"' in body
+    # ... and without JavaScript the block links to the action's page, which lists them.
+    assert f'href="{action_url}#children"' in body
+    action_page = html.unescape(client.get(action_url).content.decode())
+    assert 'id="children"' in action_page
+    assert "Taux d'unités équipées" in action_page
+    assert "Guide validé" in action_page
+
+
+def test_opening_an_action_loads_its_indicators_and_milestones(client, small_plan, expert_mli):
+    response = page(
+        client,
+        expert_mli,
+        _children_url(small_plan.plan, small_plan.action_np),
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    body = html.unescape(response.content.decode())
+    assert body.startswith('<div class="children-slot loaded">')
+    assert "<html" not in body
+    assert "Taux d'unités équipées" in body
+    assert "Cible : 80 %" in body or "80 %" in body
+    assert "Guide validé" in body
+    assert "15/05/2025" in body
+    # An expert drafts: the rows can be edited inline, children added.
+    assert f"/elements/{small_plan.indicator.uid}/modifier/" in body
+    assert f"ajouter/indicator/?sous={small_plan.action_np.uid}" in body
+
+
+def test_readers_get_the_children_without_editing_tools(client, small_plan, observer):
+    body = html.unescape(
+        page(
+            client,
+            observer,
+            _children_url(small_plan.plan, small_plan.action_np),
+            HTTP_HX_REQUEST="true",
+        ).content.decode()
+    )
+    assert "Taux d'unités équipées" in body
+    assert "modifier/" not in body
+    assert "ajouter/" not in body
+
+
+def test_an_action_without_children_says_so(client, small_plan, secretariat):
+    body = html.unescape(
+        page(
+            client,
+            secretariat,
+            _children_url(small_plan.plan, small_plan.action_c),
+            HTTP_HX_REQUEST="true",
+        ).content.decode()
+    )
+    assert "Aucun indicateur ni jalon" in body
+    assert f"ajouter/milestone/?sous={small_plan.action_c.uid}" in body
+
+
+def test_children_of_an_action_above_the_readers_clearance_are_not_given(
+    client, small_plan, observer
+):
+    plan = small_plan.plan
+    response = page(
+        client, observer, _children_url(plan, small_plan.action_dr), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 404
+    outline = html.unescape(client.get(f"/plans/{plan.uid}/").content.decode())
+    # The redacted line offers nothing to open.
+    assert f"/elements/{small_plan.action_dr.uid}/" not in outline
+
+
+def test_without_htmx_the_children_url_is_the_actions_page(client, small_plan, secretariat):
+    body = html.unescape(
+        page(
+            client, secretariat, _children_url(small_plan.plan, small_plan.action_np)
+        ).content.decode()
+    )
+    assert "<html" in body
+    assert "Taux d'unités équipées" in body
+    assert "Guide validé" in body
+
+
+def test_other_htmx_requests_on_an_item_still_get_its_row(client, small_plan, secretariat):
+    body = page(
+        client,
+        secretariat,
+        f"/plans/{small_plan.plan.uid}/elements/{small_plan.action_np.uid}/",
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert body.startswith(f'<div class="item-row item-action" id="row-{small_plan.action_np.uid}"')
+
+
+def _children_queries(client, plan, action) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(_children_url(plan, action), HTTP_HX_REQUEST="true")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(_children_url(plan, action), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_children_load_in_a_constant_number_of_queries(client, small_plan, secretariat):
+    from liptako.plans.models import Indicator
+
+    client.force_login(secretariat)
+    plan, action = small_plan.plan, small_plan.action_np
+    few = _children_queries(client, plan, action)
+    Indicator.objects.bulk_create(
+        Indicator(plan=plan, action=action, code=f"X{n}", name=f"I{n}", position=10 + n)
+        for n in range(50)
+    )
+    assert _children_queries(client, plan, action) == few
+
+
+def test_outline_query_count_is_pinned_for_10_and_1000_actions(
+    client, small_plan, expert_mli, django_assert_max_num_queries
+):
+    make_actions(small_plan.plan, small_plan.objective12, 7)  # 10 actions
+    small = _outline_queries(client, small_plan.plan, expert_mli, django_assert_max_num_queries)
+    make_actions(small_plan.plan, small_plan.objective11, 990)  # 1,000 actions (make_actions
+    # gives each one indicator and one milestone)
+    large = _outline_queries(client, small_plan.plan, expert_mli, django_assert_max_num_queries)
+    assert small == large == OUTLINE_QUERIES

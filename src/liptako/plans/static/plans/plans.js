@@ -29,6 +29,11 @@
   var reopened = [];
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details:not([open])").forEach(function (block) {
+      // An action whose indicators are not loaded yet keeps its count: opening them all would
+      // send one request per action of the plan.
+      if (block.querySelector(":scope > .children-slot:not(.loaded)")) {
+        return;
+      }
       block.open = true;
       reopened.push(block);
     });
