@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -36,6 +36,7 @@ from liptako.plans.snapshot import (
     objective_fields,
     plan_fields,
 )
+from liptako.plans.xlsx import XLSX_CONTENT_TYPE, plan_workbook_for_user
 
 router = Router(tags=["plans"])
 
@@ -630,6 +631,35 @@ def list_comments(request: HttpRequest, plan_uid: uuid.UUID, item_uid: uuid.UUID
     plan = access_plan(user, plan_uid)
     threads = selectors.comment_threads_for_user(user=user, plan=plan, item_uid=item_uid)
     return [_comment_out(thread) for thread in threads]
+
+
+@router.get(
+    "/{plan_uid}/export.xlsx",
+    response={404: ErrorOut},
+    summary="The plan as an Excel logframe workbook (the live draft, or ?version=N)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The workbook, redacted to what the caller may see",
+                "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def export_plan_xlsx(
+    request: HttpRequest, plan_uid: uuid.UUID, version: int | None = None
+) -> HttpResponse:
+    user = _user(request)
+    plan = access_plan(user, plan_uid)
+    frozen = (
+        selectors.version_for_user(user=user, plan=plan, number=version)
+        if version is not None
+        else None
+    )
+    workbook = plan_workbook_for_user(user=user, plan=plan, version=frozen)
+    response = HttpResponse(workbook.content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{workbook.filename}"'
+    return response
 
 
 # --- Writes ----------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_AP
 from django.utils.formats import date_format
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,7 +58,12 @@ from liptako.plans.models import (
 )
 from liptako.plans.permissions import access_comment, access_item, access_plan, can
 from liptako.plans.roadmap import RoadmapEntry, render_roadmap_svg
-from liptako.plans.xlsx import WorkbookUnreadable, import_plan_xlsx, render_plan_xlsx
+from liptako.plans.xlsx import (
+    XLSX_CONTENT_TYPE,
+    WorkbookUnreadable,
+    import_plan_xlsx,
+    plan_workbook_for_user,
+)
 
 KINDS: dict[str, Any] = {
     "axis": Axis,
@@ -768,51 +772,14 @@ def _diff_sections(diff: Any, codes: dict[str, str]) -> list[dict[str, Any]]:
 # --- Excel -----------------------------------------------------------------------------------
 
 
-def _marking_label(document: dict[str, Any]) -> str:
-    levels = {level.code: level for level in MarkingLevel.objects.all()}
-    codes = [document["plan"]["classification"]] + [
-        action["classification"]
-        for axis in document["axes"]
-        for objective in axis["objectives"]
-        for action in objective["actions"]
-        if not action.get("redacted")
-    ]
-    known = [levels[code] for code in codes if code in levels]
-    highest = max(known, key=lambda level: level.rank) if known else None
-    return str(highest.label).upper() if highest else ""
-
-
 @require_GET
 def plan_export(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
     plan = access_plan(request.user, plan_uid)
     number = request.GET.get("version", "")
-    lock_versions = None
-    if number.isdigit():
-        version = _version(request, plan, int(number))
-        document = selectors.version_document_for_user(user=request.user, version=version)
-        label = _("Version %(number)s") % {"number": version.number}
-        suffix = f"v{version.number}"
-    else:
-        document = selectors.plan_document_for_user(user=request.user, plan=plan)
-        lock_versions = {
-            str(uid): lock
-            for model in KINDS.values()
-            for uid, lock in model.objects.filter(plan=plan).values_list("uid", "lock_version")
-        }
-        label = _("Live draft")
-        suffix = "brouillon"
-    content = render_plan_xlsx(
-        document,
-        marking_label=_marking_label(document),
-        lock_versions=lock_versions,
-        version_label=label,
-    )
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    name = f"{slugify(plan.title)[:60] or 'plan'}-{suffix}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    version = _version(request, plan, int(number)) if number.isdigit() else None
+    workbook = plan_workbook_for_user(user=request.user, plan=plan, version=version)  # type: ignore[arg-type]
+    response = HttpResponse(workbook.content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{workbook.filename}"'
     return response
 
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -56,6 +57,7 @@ from liptako.plans.models import (
     Milestone,
     Objective,
     Plan,
+    PlanVersion,
     Priority,
     StateAggregation,
     TimeAggregation,
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
     from liptako.accounts.models import User
 
 REDACTED = "masqué"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 20_000  # per sheet: a plan of 1,000 actions has about 3,000 indicator rows
 UID_HEADER = "Identifiant"
 VERSION_HEADER = "Version de modification"
@@ -167,6 +170,60 @@ def _decimal_cell(value: str | None) -> Decimal | None:
 
 def _date_cell(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class PlanWorkbook:
+    content: bytes
+    filename: str
+
+
+def _marking_label(document: dict[str, Any]) -> str:
+    """The highest marking among what the document shows, for headers and footers."""
+    levels = {level.code: level for level in MarkingLevel.objects.all()}
+    codes = [document["plan"]["classification"]] + [
+        action["classification"]
+        for axis in document["axes"]
+        for objective in axis["objectives"]
+        for action in objective["actions"]
+        if not action.get("redacted")
+    ]
+    known = [levels[code] for code in codes if code in levels]
+    highest = max(known, key=lambda level: level.rank) if known else None
+    return str(highest.label).upper() if highest else ""
+
+
+def plan_workbook_for_user(*, user: User, plan: Plan, version: PlanVersion | None) -> PlanWorkbook:
+    """The workbook of a version, or of the live draft (``version=None``), as ``user`` may see it.
+
+    The live draft's workbook carries each item's edit version, so that its import can detect
+    edits made in Liptako since the export. Used by the export page and the API alike.
+    """
+    from liptako.plans import selectors
+
+    lock_versions = None
+    if version is not None:
+        document = selectors.version_document_for_user(user=user, version=version)
+        label = _("Version %(number)s") % {"number": version.number}
+        suffix = f"v{version.number}"
+    else:
+        document = selectors.plan_document_for_user(user=user, plan=plan)
+        lock_versions = {
+            str(uid): lock
+            for model in (Axis, Objective, Action, Indicator, Milestone)
+            for uid, lock in model.objects.filter(plan=plan).values_list("uid", "lock_version")
+        }
+        label = _("Live draft")
+        suffix = "brouillon"
+    content = render_plan_xlsx(
+        document,
+        marking_label=_marking_label(document),
+        lock_versions=lock_versions,
+        version_label=label,
+    )
+    return PlanWorkbook(
+        content=content, filename=f"{slugify(plan.title)[:60] or 'plan'}-{suffix}.xlsx"
+    )
 
 
 def render_plan_xlsx(

@@ -284,3 +284,25 @@ def test_comments_and_history_through_the_api(small_plan: SmallPlan, expert_mli)
     assert [t["body"] for t in threads] == ["À préciser"]
     history = client.get(f"{plan_url}/items/{small_plan.action_np.uid}/history").json()["items"]
     assert [e["verb"] for e in history] == ["action.create"]
+
+
+def test_the_workbook_exports_through_the_api_redacted_for_the_caller(
+    small_plan: SmallPlan, observer, outsider, secretariat
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    url = f"{BASE}/{small_plan.plan.uid}/export.xlsx"
+    assert Client().get(url).status_code == 401
+    assert client_for(outsider).get(url).status_code == 404
+    response = client_for(observer).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(response.content))
+    cells = {str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row}
+    assert "Harmoniser les procédures de transmission" in cells
+    assert not any("Plan de fréquences" in value for value in cells)
+    services.plan_version_freeze(plan=small_plan.plan, actor=secretariat)
+    assert client_for(observer).get(f"{url}?version=1").status_code == 200
+    assert client_for(observer).get(f"{url}?version=9").status_code == 404
