@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from liptako.core.models import MarkingLevel
 from liptako.plans.models import Action, Axis, Indicator, Milestone, Objective, Plan
 
 FORMAT = "liptako.plan/1"
@@ -230,3 +231,18 @@ def redact_document(document: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
             objectives.append({**objective, "actions": actions})
         axes.append({**axis, "objectives": objectives})
     return {**document, "axes": axes}
+
+
+def highest_marking(document: dict[str, Any]) -> MarkingLevel | None:
+    """The highest marking among what a plan document shows: the plan and its actions.
+
+    Redacted actions are left out: the reader holds only their code, not their content.
+    """
+    codes = {document["plan"]["classification"]} | {
+        action["classification"]
+        for axis in document.get("axes", [])
+        for objective in axis.get("objectives", [])
+        for action in objective.get("actions", [])
+        if not action.get("redacted")
+    }
+    return MarkingLevel.objects.filter(code__in=codes).order_by("-rank").first()

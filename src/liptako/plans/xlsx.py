@@ -63,6 +63,7 @@ from liptako.plans.models import (
     TimeAggregation,
 )
 from liptako.plans.permissions import can
+from liptako.plans.snapshot import highest_marking
 
 if TYPE_CHECKING:
     from liptako.accounts.models import User
@@ -180,16 +181,7 @@ class PlanWorkbook:
 
 def _marking_label(document: dict[str, Any]) -> str:
     """The highest marking among what the document shows, for headers and footers."""
-    levels = {level.code: level for level in MarkingLevel.objects.all()}
-    codes = [document["plan"]["classification"]] + [
-        action["classification"]
-        for axis in document["axes"]
-        for objective in axis["objectives"]
-        for action in objective["actions"]
-        if not action.get("redacted")
-    ]
-    known = [levels[code] for code in codes if code in levels]
-    highest = max(known, key=lambda level: level.rank) if known else None
+    highest = highest_marking(document)
     return str(highest.label).upper() if highest else ""
 
 

@@ -27,6 +27,7 @@ from liptako.core.canonical import canonical_json, sha256_hex
 from liptako.core.models import MarkingLevel
 from liptako.plans import services as plan_services
 from liptako.plans.models import Plan, PlanStatus, PlanVersion
+from liptako.plans.snapshot import highest_marking as plan_highest_marking
 from liptako.validation import notifications
 from liptako.validation.models import (
     Decision,
@@ -278,14 +279,7 @@ def confirmed_key_of(user: User) -> SigningKey:
 
 def highest_marking(version: PlanVersion) -> MarkingLevel:
     """The highest marking in the frozen document (the plan's or any action's)."""
-    document = version.content
-    codes = {document["plan"]["classification"]}
-    for axis in document.get("axes", []):
-        for objective in axis.get("objectives", []):
-            for action in objective.get("actions", []):
-                codes.add(action.get("classification"))
-    levels = MarkingLevel.objects.filter(code__in=codes).order_by("-rank")
-    return levels.first() or MarkingLevel.lowest()
+    return plan_highest_marking(version.content) or MarkingLevel.lowest()
 
 
 def _status_refusal(state: VersionState | None, kind: str) -> str:

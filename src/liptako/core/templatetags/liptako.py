@@ -20,8 +20,15 @@ def marking(context: dict[str, Any], item: Any) -> SafeString:
     request = context.get("request")
     if request is not None:
         raise_page_marking(request, level)
-    if level is None:
+    return marking_badge_html(level)
+
+
+def marking_badge_html(level: Any) -> SafeString:
+    """The badge of a marking level (or of a bare code), without touching the page banner."""
+    if level is None or level == "":
         return format_html("")
+    if isinstance(level, str):
+        return format_html('<span class="marking-badge">{}</span>', level)
     return format_html(
         '<span class="marking-badge" style="--marking-colour: {}" title="{}">{}</span>',
         level.colour,

@@ -6,12 +6,11 @@ from html import escape
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from liptako.core.templatetags.liptako import marking, money
+from liptako.core.templatetags.liptako import marking, marking_badge_html, money
 
 register = template.Library()
 
@@ -22,17 +21,7 @@ def marking_badge(level: Any) -> SafeString:
 
     For lines that show only that something is marked (a redacted action: its code and
     marking), the page does not hold that content, so its banner is not raised."""
-    level = getattr(level, "classification", level)
-    if level is None or level == "":
-        return format_html("")
-    if isinstance(level, str):
-        return format_html('<span class="marking-badge">{}</span>', level)
-    return format_html(
-        '<span class="marking-badge" style="--marking-colour: {}" title="{}">{}</span>',
-        level.colour,
-        level.label,
-        level.code,
-    )
+    return marking_badge_html(getattr(level, "classification", level))
 
 
 @register.filter
