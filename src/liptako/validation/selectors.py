@@ -14,6 +14,7 @@ from liptako.plans.models import Plan, PlanVersion
 from liptako.validation.models import (
     Decision,
     DecisionKind,
+    IssuedStatement,
     KeyStatus,
     SigningKey,
     VersionState,
@@ -53,6 +54,19 @@ def decisions_for_versions(version_ids: list[int]) -> QuerySet[Decision]:
 
 def state_of(*, version: PlanVersion) -> VersionState | None:
     return VersionState.objects.filter(version=version).first()
+
+
+def issued_statement(
+    *, version: PlanVersion, signer: User, kind: str, member_state: MemberState
+) -> IssuedStatement | None:
+    """The statement already issued to ``signer`` for this decision, or None (never issues)."""
+    return (
+        IssuedStatement.objects.filter(
+            version=version, signer=signer, kind=kind, member_state=member_state
+        )
+        .select_related("decision")
+        .first()
+    )
 
 
 def awaited_decisions(states: Iterable[VersionState]) -> list[Awaited]:

@@ -23,12 +23,10 @@ from liptako.core.marking import raise_page_marking
 from liptako.plans.permissions import access_plan
 from liptako.plans.selectors import (
     plan_diff_for_user,
-    version_document_for_user,
     version_for_user,
     version_list_for_user,
 )
 from liptako.validation import selectors, services
-from liptako.validation.bundles import bundle_export
 from liptako.validation.forms import (
     BundleUploadForm,
     KeyRegisterForm,
@@ -190,29 +188,60 @@ def _member_state(plan: Any, code: str) -> MemberState:
     return get_object_or_404(MemberState, alliance_id=plan.alliance_id, code=code.upper())
 
 
+def _signing_refusal(
+    *, statement: Any, version: Any, user: User, kind: str, member_state: MemberState
+) -> str:
+    """Why ``user`` cannot sign here ("" when they can); reads only."""
+    if statement is not None and hasattr(statement, "decision"):
+        return _("You have already signed this statement.")
+    try:
+        services.decision_role(
+            state=selectors.state_of(version=version),
+            actor=user,
+            kind=kind,
+            member_state=member_state,
+        )
+    except PermissionDenied as error:
+        return str(error)
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def version_sign(
     request: HttpRequest, plan_uid: uuid.UUID, number: int, state_code: str, kind: str
 ) -> HttpResponse:
     """The signing page: what is signed, the diff, the statement; signature in the browser
-    (signing.js) or uploaded from `liptako sign`."""
+    (signing.js) or uploaded from `liptako sign`.
+
+    GET only reads. The statement is issued by an explicit POST ("issue"), then the page
+    offers it to sign; a POST with a signature records the decision (decision 0120)."""
     plan, version = access_version(_user(request), plan_uid, number)
     if kind not in (DecisionKind.APPROVE, DecisionKind.ADOPT):
         raise Http404
     member_state = _member_state(plan, state_code)
     raise_page_marking(request, plan.classification)
     user = _user(request)
-    statement, refusal = None, ""
-    try:
-        statement = services.statement_issue(
-            version=version, actor=user, kind=kind, member_state=member_state
-        )
-        if hasattr(statement, "decision"):
-            refusal = _("You have already signed this statement.")
-    except PermissionDenied as error:
-        refusal = str(error)
+    statement = selectors.issued_statement(
+        version=version, signer=user, kind=kind, member_state=member_state
+    )
+    refusal = _signing_refusal(
+        statement=statement, version=version, user=user, kind=kind, member_state=member_state
+    )
     form = SignatureForm()
-    if request.method == "POST" and statement is not None and not refusal:
+    if request.method == "POST" and refusal:
+        messages.error(request, refusal)
+    elif request.method == "POST" and "issue" in request.POST:
+        try:
+            services.statement_issue(
+                version=version, actor=user, kind=kind, member_state=member_state
+            )
+        except PermissionDenied as error:  # the workflow moved since the page was read
+            _refusal(request, error)
+        return redirect(request.path)
+    elif request.method == "POST" and statement is None:
+        messages.error(request, _("Prepare the statement first: only what was issued is signed."))
+        return redirect(request.path)
+    elif request.method == "POST" and statement is not None:
         form = SignatureForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -227,8 +256,6 @@ def version_sign(
             else:
                 messages.success(request, _("Your signature is recorded."))
                 return redirect(_plan_url(plan))
-    elif request.method == "POST":
-        messages.error(request, refusal)
     last = selectors.last_approved_by_state(version=version, member_state=member_state)
     diff = plan_diff_for_user(user=user, plan=plan, old=last, new=version) if last else None
     key = selectors.confirmed_key(user=user)
@@ -241,8 +268,8 @@ def version_sign(
             "state": selectors.state_of(version=version),
             "member_state": member_state,
             "kind": kind,
-            "statement": statement,
-            "statement_b64": _b64(statement.data) if statement else "",
+            "statement": None if refusal else statement,
+            "statement_b64": _b64(statement.data) if statement and not refusal else "",
             "refusal": refusal,
             "form": form,
             "counts": _counts(version.content),
@@ -339,16 +366,11 @@ def version_return(
 
 
 def version_bundle(request: HttpRequest, plan_uid: uuid.UUID, number: int) -> HttpResponse:
+    """The bundle moved to the documents (it holds the PDF): the old address still works."""
     _plan, version = access_version(_user(request), plan_uid, number)
-    # The bundle holds the whole frozen plan: only a reader who may see all of it (clearance
-    # and releasability) gets it; the redacted document then equals the frozen one.
-    if version_document_for_user(user=_user(request), version=version) != version.content:
-        raise PermissionDenied
-    response = HttpResponse(bundle_export(version), content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="plan-{version.plan.uid}-v{version.number}.zip"'
-    )
-    return response
+    url = reverse("documents:version-bundle", args=[version.plan.uid, version.number])
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
 
 
 # --- Keys ------------------------------------------------------------------------------------

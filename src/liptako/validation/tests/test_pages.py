@@ -46,7 +46,13 @@ def test_the_signing_page_shows_what_is_signed_and_records_an_uploaded_signature
     assert in_validation.version.digest in text
     assert "signing.js" in text
     assert "<script>" not in text  # no inline script
+    assert 'id="statement-issue"' in text
+    issued = _client(signer.user).post(url, {"issue": "1"})
+    assert issued.status_code == 302
+    assert issued.url == url
     statement = IssuedStatement.objects.get(signer=signer.user)
+    page = _client(signer.user).get(url)
+    assert statement.canonical in page.content.decode().replace("&quot;", '"')
     download = _client(signer.user).get(f"/validation/declarations/{statement.uid}.json")
     assert download.content == statement.data
     signature = base64.b64encode(signer.sign(download.content)).decode()
@@ -61,11 +67,51 @@ def test_a_bad_signature_upload_is_refused_next_to_the_field(
     signer = signers["MLI"]
     url = f"/validation/plans/{in_validation.plan.uid}/versions/1/signer/MLI/approve/"
     client = _client(signer.user)
-    client.get(url)
+    client.post(url, {"issue": "1"})
     bad = base64.b64encode(signer.sign(b"another statement")).decode()
     response = client.post(url, {"signature": bad})
     assert response.status_code == 400
     assert "signature" in response.content.decode().lower()
+    assert not Decision.objects.exists()
+
+
+def test_opening_the_signing_page_writes_nothing(
+    in_validation: VersionState, signers: dict[str, Signer]
+) -> None:
+    url = f"/validation/plans/{in_validation.plan.uid}/versions/1/signer/MLI/approve/"
+    client = _client(signers["MLI"].user)
+    before = AuditEvent.objects.count()
+    for _ in range(2):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Préparer la déclaration à signer" in page.content.decode()
+    assert not IssuedStatement.objects.exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_preparing_the_statement_twice_issues_it_once_with_the_same_bytes(
+    in_validation: VersionState, signers: dict[str, Signer]
+) -> None:
+    url = f"/validation/plans/{in_validation.plan.uid}/versions/1/signer/MLI/approve/"
+    client = _client(signers["MLI"].user)
+    client.post(url, {"issue": "1"})
+    first = IssuedStatement.objects.get().canonical
+    client.post(url, {"issue": "1"})  # a double click or a second tab
+    assert IssuedStatement.objects.get().canonical == first
+    page = client.get(url)
+    assert 'id="statement-text"' in page.content.decode()
+    assert 'id="signature-upload"' in page.content.decode()
+    assert 'id="statement-issue"' not in page.content.decode()
+
+
+def test_a_signature_before_the_statement_is_prepared_is_refused(
+    in_validation: VersionState, signers: dict[str, Signer]
+) -> None:
+    url = f"/validation/plans/{in_validation.plan.uid}/versions/1/signer/MLI/approve/"
+    client = _client(signers["MLI"].user)
+    response = client.post(url, {"signature": base64.b64encode(b"x" * 64).decode()}, follow=True)
+    assert "Préparez d’abord la déclaration" in response.content.decode()  # noqa: RUF001
+    assert not IssuedStatement.objects.exists()
     assert not Decision.objects.exists()
 
 
@@ -79,6 +125,9 @@ def test_a_validator_cannot_open_the_signing_page_of_another_state(
     assert 'id="refusal"' in page.content.decode()
     response = client.post(url, {"signature": base64.b64encode(b"x" * 64).decode()})
     assert response.status_code == 200
+    response = client.post(url, {"issue": "1"})
+    assert response.status_code == 200
+    assert 'id="refusal"' in response.content.decode()
     assert not Decision.objects.exists()
     assert not IssuedStatement.objects.exists()
 
@@ -206,11 +255,13 @@ def test_quorum_page(secretariat: User, validator_bfa: User, aes: AllianceFixtur
 def test_bundle_download_and_verify_page(
     validated: VersionState, secretariat: User, observer: User
 ) -> None:
+    # The bundle is made by the documents (it holds the PDF); the old address leads there.
     url = f"/validation/plans/{validated.plan.uid}/versions/1/paquet.zip"
-    response = _client(secretariat).get(url)
+    response = _client(secretariat).get(url, follow=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    assert _client(observer).get(url).status_code == 403  # NP clearance, the plan holds DR
+    # NP clearance, the plan holds DR
+    assert _client(observer).get(url, follow=True).status_code == 403
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     page = _client(observer).post(
