@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_AP
 from django.utils.formats import date_format, number_format
@@ -70,6 +71,23 @@ def version_report_for_user(
 ) -> PlanReport:
     """The frozen ``version`` as ``user`` may read it (``version`` from ``version_for_user``)."""
     document = plan_selectors.version_document_for_user(user=user, version=version)
+    return _version_report(document, version=version, language=language)
+
+
+def complete_version_report_for_user(
+    *, user: AnyUser, version: PlanVersion, language: str = "fr"
+) -> PlanReport:
+    """The whole frozen ``version`` (for its signed bundle), or ``PermissionDenied`` when
+    ``user`` may not read all of it: the bundle holds the complete plan, never a redacted one."""
+    document = plan_selectors.version_document_for_user(user=user, version=version)
+    if document != version.content:
+        raise PermissionDenied(
+            _("The signed bundle holds the whole version: part of it is hidden from you.")
+        )
+    return _version_report(document, version=version, language=language)
+
+
+def _version_report(document: dict[str, Any], *, version: PlanVersion, language: str) -> PlanReport:
     with translation.override(report_language(language)):
         return _report(
             document,
@@ -229,7 +247,14 @@ def _report(
         generated_at=timezone.now(),
         marking=highest,
         axes=tuple(axes),
-        roadmap=_roadmap(axes, period_start.year, period_end.year, states, content["title"]),
+        roadmap=_roadmap(
+            axes,
+            period_start.year,
+            period_end.year,
+            states,
+            content["title"],
+            frozen_on=timezone.localdate(version.created_at) if version is not None else None,
+        ),
         decisions=tuple(_decision_row(decision) for decision in decisions),
         redacted_count=redacted,
     )
@@ -241,10 +266,17 @@ def _roadmap(
     last_year: int,
     states: dict[str, str],
     title: str,
+    *,
+    frozen_on: date | None = None,
 ) -> tuple[RoadmapPart, ...]:
-    """One SVG per page-sized slice of every year of the plan (an image cannot break)."""
+    """One SVG per page-sized slice of every year of the plan (an image cannot break).
+
+    A frozen version's line marks the day it was frozen, not today: its document stays the
+    same from one day to the next (and its cached PDF stays valid, decision 0121)."""
     if render_roadmap_svg is None:
         return ()
+    marker = frozen_on or timezone.localdate()
+    marker_label = _("Frozen") if frozen_on is not None else _("Today")
     parts: list[RoadmapPart] = []
     for year in range(first_year, last_year + 1):
         first, last = date(year, 1, 1), date(year, 12, 31)
@@ -286,13 +318,13 @@ def _roadmap(
             svg = render_roadmap_svg(
                 chunk,
                 year=year,
-                today=timezone.localdate(),
+                today=marker,
                 month_names=[str(MONTHS_AP[month]) for month in range(1, 13)],
                 state_names=states,
                 title=_("Roadmap %(year)s — %(plan)s") % {"year": year, "plan": title},
                 redacted_label=_("(restricted action)"),
                 legend_label=_("Lead state:"),
-                today_label=_("Today"),
+                today_label=marker_label,
             )
             parts.append(RoadmapPart(year=year, part=number, parts=len(chunks), svg=svg))
     return tuple(parts)
@@ -323,6 +355,11 @@ def _decision_row(decision: Decision) -> DecisionRow:
 def letter_template(kind: str = LetterKind.TRANSMISSION) -> LetterTemplate:
     """The stored template (created with its default text by a data migration)."""
     return LetterTemplate.objects.get(kind=kind)
+
+
+def has_signed_decisions(version: PlanVersion) -> bool:
+    """Whether a signed bundle of ``version`` would hold a signature."""
+    return decisions_of(version).filter(statement__isnull=False).exclude(signature="").exists()
 
 
 def is_validated(version: PlanVersion) -> bool:

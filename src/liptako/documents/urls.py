@@ -17,6 +17,11 @@ urlpatterns = [
         views.version_docx,
         name="version-docx",
     ),
+    path(
+        "plans/<uuid:plan_uid>/versions/<int:number>/paquet.zip",
+        views.version_bundle,
+        name="version-bundle",
+    ),
     path("plans/<uuid:plan_uid>/brouillon/plan.pdf", views.draft_pdf, name="draft-pdf"),
     path("plans/<uuid:plan_uid>/brouillon/plan.docx", views.draft_docx, name="draft-docx"),
     path(

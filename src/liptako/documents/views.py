@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from liptako.documents import selectors, services
+from liptako.documents.bundles import version_bundle_for_user
 from liptako.documents.forms import LetterTemplateForm
 from liptako.documents.pdf import render_letter_pdf, render_plan_pdf
+from liptako.documents.rendered import plan_pdf
 from liptako.documents.reports import PlanReport, TransmissionLetter
 from liptako.documents.word import render_letter_docx, render_plan_docx
 from liptako.plans.permissions import access_plan
@@ -62,7 +64,7 @@ def _name(report: PlanReport, extension: str) -> str:
 @require_GET
 def version_pdf(request: HttpRequest, plan_uid: uuid.UUID, number: int) -> HttpResponse:
     report = _version_report(request, plan_uid, number)
-    return _download(render_plan_pdf(report), PDF, _name(report, "pdf"))
+    return _download(plan_pdf(report), PDF, _name(report, "pdf"))
 
 
 @require_GET
@@ -81,6 +83,17 @@ def draft_pdf(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
 def draft_docx(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
     report = _draft_report(request, plan_uid)
     return _download(render_plan_docx(report), DOCX, _name(report, "docx"))
+
+
+@require_GET
+def version_bundle(request: HttpRequest, plan_uid: uuid.UUID, number: int) -> HttpResponse:
+    """The signed bundle (zip) with the version's PDF; only for a reader who sees all of it."""
+    plan = access_plan(request.user, plan_uid)
+    version = version_for_user(user=request.user, plan=plan, number=number)
+    bundle = version_bundle_for_user(
+        user=request.user, version=version, language=_language(request)
+    )
+    return _download(bundle, "application/zip", f"plan-{plan.uid}-v{version.number}.zip")
 
 
 def _transmission_letter(

@@ -13,8 +13,11 @@ A bundle (zip, format ``liptako.bundle/1``) holds:
 - ``keys/<fingerprint>.pem``: each signer's public key; ``keys.json`` their holders and dates;
 - ``signatures.json``: which statement was signed with which key, and when it was recorded;
 - ``quorum.json``: the quorum rule in force when the bundle was made;
-- ``manifest.json``: the SHA-256 and size of every other file. A later file (the PDF) is just
-  one more entry: the verifier checks every entry and refuses files the manifest omits.
+- ``plan.pdf``: the plan document (cover, tables, validation page) for people to read. The
+  signatures cover ``plan.json``, not the PDF (it shows them, so it is made after them): the
+  verifier checks the PDF against the manifest and says so, and a bundle without one is valid;
+- ``manifest.json``: the SHA-256 and size of every other file: the verifier checks every entry
+  and refuses files the manifest omits.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ BUNDLE_FORMAT = "liptako.bundle/1"
 STATEMENT_FORMAT = "liptako.statement/1"
 QUORUM_FORMAT = "liptako.quorum/1"
 MANIFEST = "manifest.json"
+PLAN_PDF = "plan.pdf"
 FINGERPRINT_WORDS = 12  # 96 bits read aloud: see docs/decisions/0083-key-fingerprints.md
 
 # 256 French words, one per byte value: a fingerprint read over the telephone (decision 0083).
@@ -495,6 +499,7 @@ class Check:
 class VerifyReport:
     checks: list[Check] = field(default_factory=list)
     signatures: list[Check] = field(default_factory=list)
+    documents: list[Check] = field(default_factory=list)  # files for people: the PDF
     quorum: QuorumResult | None = None
     plan: dict[str, Any] = field(default_factory=dict)
 
@@ -503,6 +508,7 @@ class VerifyReport:
         return (
             all(check.ok for check in self.checks)
             and all(check.ok for check in self.signatures)
+            and all(check.ok for check in self.documents)
             and bool(self.signatures)
             and self.quorum is not None
             and self.quorum.met
@@ -513,6 +519,10 @@ class VerifyReport:
 
     def lines(self) -> list[str]:
         out = [f"FAIL {check.subject}: {check.message}" for check in self.checks if not check.ok]
+        out += [
+            f"{'OK  ' if check.ok else 'FAIL'} {check.subject}: {check.message}"
+            for check in self.documents
+        ]
         out += [
             f"{'OK  ' if check.ok else 'FAIL'} {check.subject}: {check.message}"
             for check in self.signatures
@@ -538,6 +548,9 @@ class VerifyReport:
             ],
             "signatures": [
                 {"subject": c.subject, "valid": c.ok, "message": c.message} for c in self.signatures
+            ],
+            "documents": [
+                {"subject": c.subject, "valid": c.ok, "message": c.message} for c in self.documents
             ],
             "quorum": None
             if self.quorum is None
@@ -574,12 +587,13 @@ def _read_zip(report: VerifyReport, data: bytes) -> dict[str, bytes] | None:
         return None
 
 
-def _check_manifest(report: VerifyReport, files: dict[str, bytes]) -> None:
+def _check_manifest(report: VerifyReport, files: dict[str, bytes]) -> set[str]:
+    """Check every manifest entry; return the paths whose SHA-256 matches."""
     manifest = _json(report, files, MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
         report.fail(MANIFEST, f"not a {BUNDLE_FORMAT} manifest")
-        return
-    listed = set()
+        return set()
+    listed, matching = set(), set()
     for entry in manifest.get("files", []):
         path = str(entry.get("path"))
         listed.add(path)
@@ -587,8 +601,27 @@ def _check_manifest(report: VerifyReport, files: dict[str, bytes]) -> None:
             report.fail(path, "listed in the manifest but missing")
         elif sha256_hex(files[path]) != entry.get("sha256"):
             report.fail(path, "its SHA-256 differs from the manifest (the file was changed)")
+        else:
+            matching.add(path)
     for path in sorted(set(files) - listed - {MANIFEST}):
         report.fail(path, "not listed in the manifest")
+    return matching
+
+
+def _check_pdf(report: VerifyReport, files: dict[str, bytes], matching: set[str]) -> None:
+    """The PDF, when present: listed with its SHA-256 and a PDF file. It is a rendering for
+    readers; what the signatures cover is plan.json (the line says so)."""
+    if PLAN_PDF not in files or PLAN_PDF not in matching:
+        return  # absent (optional), or already named by the manifest check
+    data = files[PLAN_PDF]
+    if not data.startswith(b"%PDF-"):
+        report.documents.append(Check(False, PLAN_PDF, "is not a PDF file"))
+    else:
+        message = (
+            f"SHA-256 {sha256_hex(data)[:16]}… as in the manifest "
+            f"({len(data):,} bytes; a rendering of plan.json, which the signatures cover)"
+        )
+        report.documents.append(Check(True, PLAN_PDF, message))
 
 
 def verify_bundle(data: bytes) -> VerifyReport:
@@ -597,7 +630,7 @@ def verify_bundle(data: bytes) -> VerifyReport:
     files = _read_zip(report, data)
     if files is None:
         return report
-    _check_manifest(report, files)
+    _check_pdf(report, files, _check_manifest(report, files))
     plan_bytes = files.get("plan.json")
     plan_document = _json(report, files, "plan.json")
     keys_index = _json(report, files, "keys.json") or []
