@@ -11,8 +11,12 @@ browser.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -80,6 +84,11 @@ def test_three_chiefs_validate_in_their_browsers(browser: Browser, instance: Ins
             sign_url = plan_url + f"versions/2/signer/{code.upper()}/approve/"
             page.goto(sign_url)
             expect(page.locator("#version-number")).to_have_text("2")
+            # Opening the page writes nothing: the statement is prepared by an explicit step.
+            if position == 1:
+                expect(page.locator("#browser-sign")).to_have_count(0)
+            page.get_by_role("button", name="Préparer la déclaration à signer").click()
+            expect(page.locator("#statement-text")).to_contain_text('"version":2')
             form = page.locator("#browser-sign")
             expect(form).to_be_visible()  # shown by signing.js: Web Crypto Ed25519 works
             if position == 1:
@@ -92,7 +101,7 @@ def test_three_chiefs_validate_in_their_browsers(browser: Browser, instance: Ins
                 expect(page).to_have_url(sign_url)
                 page.goto(plan_url)
                 expect(page.locator("#version-2")).not_to_contain_text("Mali")
-                page.goto(sign_url)
+                page.goto(sign_url)  # the statement stays issued: signing goes on from here
             page.get_by_label("Phrase de passe de votre clé").fill(passphrases[username])
             page.get_by_role("button", name="Signer et valider").click()
             expect(page).to_have_url(plan_url)
@@ -128,6 +137,7 @@ def test_three_chiefs_validate_in_their_browsers(browser: Browser, instance: Ins
     # The authority adopts version 2, signing in the browser.
     with logged_in(browser, instance, "autorite.ner") as page:
         page.goto(plan_url + "versions/2/signer/NER/adopt/")
+        page.get_by_role("button", name="Préparer la déclaration à signer").click()
         page.get_by_label("Phrase de passe de votre clé").fill(authority_passphrase)
         page.get_by_role("button", name="Signer et adopter").click()
         expect(page).to_have_url(plan_url)
@@ -137,3 +147,50 @@ def test_three_chiefs_validate_in_their_browsers(browser: Browser, instance: Ins
             expect(page.locator("#version-1 .version-status")).to_have_text(
                 "Remplacée par une révision"
             )
+
+
+def test_the_version_page_links_its_documents_and_the_bundle_verifies(
+    browser: Browser, instance: Instance, tmp_path: Path
+) -> None:
+    """The secretariat follows every document link of version 1 (validated by the demo's
+    three chiefs) and of the draft; the downloaded bundle verifies with `liptako verify`."""
+    with logged_in(browser, instance, "secretariat") as page:
+        listing = page.request.get(instance.url("/api/v1/plans/")).json()
+        plan = (listing["items"] if isinstance(listing, dict) else listing)[0]
+        page.goto(instance.url(f"/plans/{plan['uid']}/versions/1/"))
+        links = page.locator("#version-documents")
+        downloads = {}
+        for name in (
+            "PDF",
+            "Word (DOCX)",
+            "Paquet signé (zip)",
+            "Lettre de transmission (PDF)",
+            "Lettre de transmission (DOCX)",
+        ):
+            with page.expect_download() as download:
+                links.get_by_role("link", name=name, exact=True).click()
+            path = tmp_path / download.value.suggested_filename
+            download.value.save_as(path)
+            downloads[name] = path
+        assert downloads["PDF"].read_bytes().startswith(b"%PDF")
+        assert downloads["Lettre de transmission (PDF)"].read_bytes().startswith(b"%PDF")
+        assert downloads["Word (DOCX)"].read_bytes().startswith(b"PK")
+        environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        verified = subprocess.run(
+            [sys.executable, "-m", "liptako", "verify", str(downloads["Paquet signé (zip)"])],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "OK   plan.pdf" in verified.stdout
+        links.get_by_role("link", name="Validation").click()
+        expect(page).to_have_url(instance.url(f"/validation/plans/{plan['uid']}/"))
+
+        page.goto(instance.url(f"/plans/{plan['uid']}/"))
+        draft = page.locator("#draft-documents")
+        for name in ("Projet en PDF", "Projet en Word (DOCX)"):
+            with page.expect_download() as download:
+                draft.get_by_role("link", name=name).click()
+            assert download.value.failure() is None
