@@ -12,6 +12,7 @@ import zoneinfo
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -65,6 +66,33 @@ def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
     if value not in allowed:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
     return value
+
+
+def env_base_url(name: str) -> str:
+    """An absolute http(s) address without a trailing slash (``https://liptako.example.org``).
+
+    Empty when unset. Only scheme, host, port and an optional path prefix: a query or fragment
+    would end up in the middle of every link built from it.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    try:
+        has_valid_port = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is not a number, or out of range
+        has_valid_port = False
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or not has_valid_port
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be an address such as https://liptako.example.org, got {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def env_timezone(name: str, default: str) -> str:

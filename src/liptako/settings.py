@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
 from liptako.environment import (
+    env_base_url,
     env_bool,
     env_choice,
     env_database,
@@ -235,6 +236,9 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"] if HTTPS else []  # HSTS preload is t
 # The instance's own Ed25519 key (audit checkpoints); generated on first use.
 INSTANCE_SIGNING_KEY_PATH = LIPTAKO_HOME / "instance_ed25519.pem"
 PAGE_SIZE = env_int("PAGE_SIZE", 25, minimum=1)
+# Address of the instance as users reach it, for the absolute links of mail and calendars
+# (core.links.absolute_url). `check --deploy` fails when it is unset in production.
+LIPTAKO_BASE_URL = env_base_url("LIPTAKO_BASE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")
 
 _LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOGGING = {

@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from liptako.alliance.models import MemberState, Person
+from liptako.core.links import absolute_url
 from liptako.core.models import MarkingLevel
 from liptako.meetings import selectors, services
 from liptako.meetings.ics import calendar_event_for, render_ics
@@ -409,7 +410,7 @@ def move_meeting(request: HttpRequest, meeting_id: uuid.UUID, payload: StatusIn)
 )
 def meeting_ics(request: HttpRequest, meeting_id: uuid.UUID) -> Any:
     meeting = access_meeting(request.user, meeting_id)
-    url = request.build_absolute_uri(reverse("meetings:meeting-detail", args=[meeting.uuid]))
+    url = absolute_url(reverse("meetings:meeting-detail", args=[meeting.uuid]))
     response = HttpResponse(
         render_ics([calendar_event_for(meeting, url=url)], method="PUBLISH"),
         content_type="text/calendar; charset=utf-8",

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     name = "liptako.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from liptako.core import checks  # noqa: F401 - registers the system checks

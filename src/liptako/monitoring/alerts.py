@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from liptako.accounts.models import Role, User
+from liptako.core.links import base_url
 from liptako.monitoring.models import (
     DigestSent,
     PeriodStatus,
@@ -178,8 +179,7 @@ def digests_send(*, today: dt.date | None = None) -> int:
                         "user": user,
                         "digest": digest,
                         "today": today,
-                        "base_url": getattr(settings, "LIPTAKO_BASE_URL", "")
-                        or "http://127.0.0.1:8000",
+                        "base_url": base_url(),
                     }
                     subject = render_to_string("monitoring/mail/digest_subject.txt", context)
                     body = render_to_string("monitoring/mail/digest_body.txt", context)

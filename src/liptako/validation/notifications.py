@@ -16,17 +16,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from liptako.core.links import absolute_url
 from liptako.core.models import MarkingLevel
 
 if TYPE_CHECKING:
     from liptako.accounts.models import User
     from liptako.validation.models import VersionState
     from liptako.validation.selectors import Awaited
-
-
-def absolute_url(path: str) -> str:
-    base = getattr(settings, "LIPTAKO_BASE_URL", "") or "http://127.0.0.1:8000"
-    return base.rstrip("/") + path
 
 
 def after_commit_notify(state_pk: int) -> None:

@@ -26,6 +26,7 @@ PRODUCTION = {
     "EMAIL_HOST": "smtp.example.org",
     "EMAIL_PORT": "587",
     "EMAIL_USE_TLS": "1",
+    "LIPTAKO_BASE_URL": "https://liptako.example.org",
 }
 
 SHOW_SETTINGS = (
@@ -44,6 +45,7 @@ def liptako(*arguments: str, home: Path, **variables: str) -> subprocess.Complet
         "DATABASE_URL",
         "LIPTAKO_HTTPS",
         "LIPTAKO_STATIC_MANIFEST",
+        "LIPTAKO_BASE_URL",
     }
     base = {
         k: v
@@ -97,6 +99,7 @@ def test_check_deploy_does_warn_when_debug_is_on(tmp_path: Path) -> None:
         ({"DATABASE_URL": "mango://db/liptako"}, "DATABASE_URL is not a usable database URL"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 50 characters"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"LIPTAKO_BASE_URL": "liptako.example.org"}, "LIPTAKO_BASE_URL must be an address"),
         ({"DEFAULT_USER_TIMEZONE": "Africa/Nowhere"}, "DEFAULT_USER_TIMEZONE must be a time zone"),
         (
             {"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"},
