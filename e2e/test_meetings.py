@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from e2e.conftest import Instance
 
@@ -298,3 +299,67 @@ def test_the_secretariat_drafts_edits_approves_and_exports_a_communique(
     assert "mercredi 14 mai 2025" in text
     assert "Dori" in text
     assert replaced not in text
+
+
+def test_the_secretariat_sets_the_quorum_of_a_kind_of_meeting(
+    page: Page, instance: Instance
+) -> None:
+    log_in(page, instance, "secretariat")
+    plan_meeting(
+        page,
+        instance,
+        title=unique_title("Réunion de coordination"),
+        kind="Autre réunion",
+        day="2025-06-11",
+        city="Bamako",
+        host_state="Mali",
+    )
+    meeting_url = page.url
+    quorum = page.locator("#delegations .quorum")
+    expect(quorum).to_contain_text("3 requises")
+
+    page.get_by_role("link", name="Modifier le quorum").click()
+    expect(page.locator("h1")).to_have_text("Quorum par type de réunion")
+    row = page.locator("#quorum-other")
+    field = row.get_by_label("Délégations requises pour « Autre réunion »")
+    # More delegations than the alliance has member states: refused, in French, next to it.
+    field.fill("4")
+    row.get_by_role("button", name="Enregistrer").click()
+    expect(row.locator(".error")).to_contain_text(
+        "L\u2019alliance compte 3 États membres : un quorum de 4 délégations"
+    )
+    row = page.locator("#quorum-other")
+    row.get_by_label("Délégations requises pour « Autre réunion »").fill("2")
+    row.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".messages")).to_contain_text(
+        "Le quorum de « Autre réunion » est enregistré."
+    )
+    expect(page.locator("#quorum-other td").first).to_have_text("2")
+
+    page.goto(meeting_url)
+    expect(quorum).to_contain_text("2 requises")
+
+    # Back to the demo's value: the instance is shared by the whole session.
+    page.goto(instance.url("/reunions/quorums/"))
+    page.locator("#quorum-other").get_by_label(re.compile("Autre réunion")).fill("3")
+    page.locator("#quorum-other").get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#quorum-other td").first).to_have_text("3")
+
+
+def test_the_minutes_of_the_demo_meeting_download_as_a_marked_pdf(
+    page: Page, instance: Instance
+) -> None:
+    log_in(page, instance, "secretariat")
+    page.goto(instance.url("/reunions/"))
+    page.get_by_role("link", name=DEMO_CHIEFS_MEETING, exact=True).click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger le procès-verbal et les décisions (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename == "proces-verbal-2024-11-06.pdf"
+    reader = PdfReader(download.path())
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert DEMO_CHIEFS_MEETING in text
+    assert "CEMGA-2024-11/D1" in text
+    # The demo records a DR decision: the secretariat's copy is marked DR on every page.
+    for pdf_page in reader.pages:
+        assert pdf_page.extract_text().count("Diffusion restreinte (DR)") >= 2  # top and bottom

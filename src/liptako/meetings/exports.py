@@ -22,6 +22,26 @@ def communique_text(communique: Communique) -> str:
     return "\n".join(parts).strip() + "\n"
 
 
+@dataclass(frozen=True)
+class CommuniqueBlock:
+    """A paragraph of the communiqué, and the bulleted lines (“- …”) that follow it."""
+
+    text: str
+    items: tuple[str, ...] = ()
+
+
+def communique_blocks(communique: Communique) -> list[CommuniqueBlock]:
+    """The body split into paragraphs (blank lines) and their bullet lists."""
+    blocks = []
+    for paragraph in communique.body.strip().split("\n\n"):
+        lines = paragraph.split("\n")
+        if len(lines) > 1 and all(line.startswith("- ") for line in lines[1:]):
+            blocks.append(CommuniqueBlock(lines[0], tuple(line[2:] for line in lines[1:])))
+        else:
+            blocks.append(CommuniqueBlock(paragraph.replace("\n", " ")))
+    return blocks
+
+
 def communique_docx(communique: Communique, *, marking: str) -> bytes:
     """The communiqué as a Word document, with its marking at the top and bottom."""
     document = Document()
@@ -29,14 +49,10 @@ def communique_docx(communique: Communique, *, marking: str) -> bytes:
     section.header.paragraphs[0].text = marking
     section.footer.paragraphs[0].text = marking
     document.add_heading(communique.title, level=1)
-    for paragraph in communique.body.strip().split("\n\n"):
-        lines = paragraph.split("\n")
-        if all(line.startswith("- ") for line in lines[1:]) and len(lines) > 1:
-            document.add_paragraph(lines[0])
-            for line in lines[1:]:
-                document.add_paragraph(line[2:], style="List Bullet")
-        else:
-            document.add_paragraph(paragraph.replace("\n", " "))
+    for block in communique_blocks(communique):
+        document.add_paragraph(block.text)
+        for item in block.items:
+            document.add_paragraph(item, style="List Bullet")
     source = document.add_paragraph(communique.source)
     source.runs[0].italic = True
     source.runs[0].font.size = Pt(10)

@@ -272,7 +272,17 @@ class CommuniqueForm(forms.Form):
 
 
 class QuorumRuleForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of meeting"), choices=MeetingKind.choices)
+    """One row of the quorum page: the kind travels hidden, the minimum is typed."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of meeting"), choices=MeetingKind.choices, widget=forms.HiddenInput
+    )
     minimum_delegations = forms.IntegerField(
         label=_("Minimum delegations present"), min_value=1, max_value=99
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.data.get("kind") if self.is_bound else self.initial.get("kind")
+        if kind in MeetingKind.values:
+            self.auto_id = f"id_{kind}_%s"  # one form per kind on the page: unique ids

@@ -33,6 +33,9 @@ class CalendarEvent:
     url: str
     is_cancelled: bool
     organizer_email: str = ""
+    # (address, name) of the invitee: RFC 5546 wants one ATTENDEE in a REQUEST or CANCEL.
+    # Each mail names only its recipient, so no invitee learns who else is invited.
+    attendees: tuple[tuple[str, str], ...] = ()
 
 
 def meeting_is_mailable(meeting: Meeting, lowest: MarkingLevel | None = None) -> bool:
@@ -42,7 +45,12 @@ def meeting_is_mailable(meeting: Meeting, lowest: MarkingLevel | None = None) ->
 
 
 def calendar_event_for(
-    meeting: Meeting, *, url: str, lowest: MarkingLevel | None = None, organizer_email: str = ""
+    meeting: Meeting,
+    *,
+    url: str,
+    lowest: MarkingLevel | None = None,
+    organizer_email: str = "",
+    attendees: tuple[tuple[str, str], ...] = (),
 ) -> CalendarEvent:
     """The event for ``meeting`` in the active language; redacted above the lowest marking."""
     if meeting_is_mailable(meeting, lowest):
@@ -64,6 +72,7 @@ def calendar_event_for(
         url=url,
         is_cancelled=meeting.status == MeetingStatus.CANCELLED,
         organizer_email=organizer_email,
+        attendees=attendees,
     )
 
 
@@ -86,6 +95,14 @@ def _event_component(item: CalendarEvent, *, stamp: datetime) -> Event:
         organizer = vCalAddress(f"mailto:{item.organizer_email}")
         organizer.params["cn"] = vText("Liptako")
         event.add("organizer", organizer)
+    for email, name in item.attendees:
+        attendee = vCalAddress(f"mailto:{email}")
+        if name:
+            attendee.params["cn"] = vText(name)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        if not item.is_cancelled:
+            attendee.params["partstat"] = vText("NEEDS-ACTION")
+        event.add("attendee", attendee)
     return event
 
 

@@ -11,7 +11,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from liptako.alliance.models import Position
+from liptako.alliance.models import Alliance, Position
 from liptako.meetings.exports import MinutesDocument
 from liptako.meetings.models import (
     AgendaItem,
@@ -19,6 +19,7 @@ from liptako.meetings.models import (
     FollowUpStatus,
     Meeting,
     MeetingDecision,
+    MeetingKind,
     Minutes,
     MinutesSection,
     QuorumRule,
@@ -171,6 +172,31 @@ def quorum_required(*, meeting: Meeting) -> int:
     if rule is not None:
         return rule.minimum_delegations
     return meeting.alliance.member_states.count()
+
+
+@dataclass(frozen=True)
+class QuorumSetting:
+    """One kind of meeting on the quorum page: its minimum, configured or by default."""
+
+    kind: MeetingKind
+    minimum_delegations: int
+    is_default: bool
+
+
+def quorum_settings(*, alliance: Alliance) -> list[QuorumSetting]:
+    """Every kind of meeting with the delegations it needs (two queries)."""
+    rules = {
+        rule.kind: rule.minimum_delegations for rule in QuorumRule.objects.filter(alliance=alliance)
+    }
+    states = alliance.member_states.count()
+    return [
+        QuorumSetting(
+            kind=kind,
+            minimum_delegations=rules.get(kind.value, states),
+            is_default=kind.value not in rules,
+        )
+        for kind in MeetingKind
+    ]
 
 
 def quorum_status(*, meeting: Meeting) -> QuorumStatus:

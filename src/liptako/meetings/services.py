@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liptako.audit.services import audit_record
 from liptako.core.canonical import digest_of
+from liptako.core.links import absolute_url
 from liptako.core.models import MarkingLevel
 from liptako.meetings.ics import calendar_event_for, meeting_is_mailable, render_ics
 from liptako.meetings.models import (
@@ -37,6 +38,7 @@ from liptako.meetings.models import (
     FollowUpStatus,
     Meeting,
     MeetingDecision,
+    MeetingKind,
     MeetingStatus,
     Minutes,
     MinutesSection,
@@ -289,11 +291,6 @@ def meeting_invitations_resend(*, actor: User, meeting: Meeting) -> int:
 # --- Invitations by mail ------------------------------------------------------------------------
 
 
-def absolute_url(path: str) -> str:
-    base = getattr(settings, "LIPTAKO_BASE_URL", "") or "http://127.0.0.1:8000"
-    return base.rstrip("/") + path
-
-
 def _recipients(meeting: Meeting) -> list[tuple[str, str, Any]]:
     """(email, language, person) for each delegation member with an address, once each."""
     seen: set[str] = set()
@@ -328,6 +325,7 @@ def _send_invitations(meeting_pk: int, *, kind: str) -> int:
                 url=url,
                 lowest=lowest,
                 organizer_email=_from_address(),
+                attendees=((email, person.display_name),),
             )
             context = {
                 "meeting": meeting,
@@ -564,11 +562,33 @@ def attendance_remove(*, actor: User, attendance: Attendance) -> None:
 def quorum_rule_set(
     *, actor: User, alliance: Alliance, kind: str, minimum_delegations: int
 ) -> QuorumRule:
-    """Configure how many delegations a kind of meeting needs (per alliance)."""
+    """Configure how many delegations a kind of meeting needs (per alliance).
+
+    Refused (``ValidationError``) for an unknown kind, or a minimum below one or above the
+    number of member states (it could never be reached). Audited with the previous value;
+    saving the current value again changes and records nothing.
+    """
     require_manage(actor)
+    if kind not in MeetingKind.values:
+        raise ValidationError({"kind": _("Choose a kind of meeting from the list.")})
     if minimum_delegations < 1:
         raise ValidationError({"minimum_delegations": _("At least one delegation is needed.")})
+    states = alliance.member_states.count()
+    if minimum_delegations > states:
+        raise ValidationError(
+            {
+                "minimum_delegations": _(
+                    "The alliance has %(states)d member states: a quorum of %(minimum)d "
+                    "delegations could never be reached."
+                )
+                % {"states": states, "minimum": minimum_delegations}
+            }
+        )
     with transaction.atomic():
+        rule = QuorumRule.objects.select_for_update().filter(alliance=alliance, kind=kind).first()
+        before = rule.minimum_delegations if rule is not None else None
+        if rule is not None and before == minimum_delegations:
+            return rule
         rule, _created = QuorumRule.objects.update_or_create(
             alliance=alliance, kind=kind, defaults={"minimum_delegations": minimum_delegations}
         )
@@ -576,7 +596,7 @@ def quorum_rule_set(
             actor=actor,
             verb="quorum_rule.set",
             target=rule,
-            payload={"kind": kind, "minimum_delegations": minimum_delegations},
+            payload={"kind": kind, "minimum_delegations": minimum_delegations, "before": before},
         )
     return rule
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("calendrier/abonnement/", views.calendar_feed_settings, name="calendar-feed-settings"),
     path("calendrier/flux/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("suivis/", views.follow_up_list, name="follow-up-list"),
+    path("quorums/", views.quorum_settings, name="quorum-settings"),
     path("nouvelle/", views.meeting_create, name="meeting-create"),
     path("<uuid:meeting_uuid>/", views.meeting_detail, name="meeting-detail"),
     path("<uuid:meeting_uuid>/modifier/", views.meeting_edit, name="meeting-edit"),
@@ -22,7 +23,18 @@ urlpatterns = [
         name="meeting-invitations-resend",
     ),
     path("<uuid:meeting_uuid>/reunion.ics", views.meeting_ics, name="meeting-ics"),
-    path("<uuid:meeting_uuid>/proces-verbal.docx", views.minutes_export, name="minutes-export"),
+    path(
+        "<uuid:meeting_uuid>/proces-verbal.docx",
+        views.minutes_export,
+        {"fmt": "docx"},
+        name="minutes-export",
+    ),
+    path(
+        "<uuid:meeting_uuid>/proces-verbal.pdf",
+        views.minutes_export,
+        {"fmt": "pdf"},
+        name="minutes-export-pdf",
+    ),
     path(
         "<uuid:meeting_uuid>/ordre-du-jour/ajouter/", views.agenda_item_add, name="agenda-item-add"
     ),

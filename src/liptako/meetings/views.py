@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from liptako.core.links import absolute_url
 from liptako.core.marking import raise_page_marking
 from liptako.core.models import MarkingLevel
 from liptako.meetings import selectors, services
@@ -31,6 +32,7 @@ from liptako.meetings.forms import (
     MeetingFilterForm,
     MeetingForm,
     MinutesSectionForm,
+    QuorumRuleForm,
     apply_service_errors,
 )
 from liptako.meetings.ics import calendar_event_for, render_ics
@@ -40,9 +42,11 @@ from liptako.meetings.models import (
     Attendance,
     CommuniqueStatus,
     Meeting,
+    MeetingKind,
     MeetingStatus,
     MinutesStatus,
 )
+from liptako.meetings.pdf import render_communique_pdf, render_minutes_pdf
 from liptako.meetings.permissions import (
     access_communique,
     access_meeting,
@@ -283,16 +287,20 @@ def meeting_invitations_resend(request: HttpRequest, meeting_uuid: str) -> HttpR
     return redirect("meetings:meeting-detail", meeting.uuid)
 
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@never_cache  # marked content stays out of shared caches (decision 0107)
 @require_GET
-def minutes_export(request: HttpRequest, meeting_uuid: str) -> HttpResponse:
-    """The minutes and decisions as DOCX, with what this reader may see and its marking."""
+def minutes_export(request: HttpRequest, meeting_uuid: str, fmt: str) -> HttpResponse:
+    """The minutes and decisions as DOCX or PDF, with what this reader may see and its marking."""
     meeting = access_meeting(request.user, meeting_uuid)
     document = selectors.minutes_document_for_user(user=request.user, meeting=meeting)
-    response = HttpResponse(
-        minutes_docx(document),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    filename = f"proces-verbal-{meeting.starts_at:%Y-%m-%d}.docx"
+    if fmt == "pdf":
+        response = HttpResponse(render_minutes_pdf(document), content_type="application/pdf")
+    else:
+        response = HttpResponse(minutes_docx(document), content_type=DOCX_TYPE)
+    filename = f"proces-verbal-{meeting.starts_at:%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -300,7 +308,7 @@ def minutes_export(request: HttpRequest, meeting_uuid: str) -> HttpResponse:
 @require_GET
 def meeting_ics(request: HttpRequest, meeting_uuid: str) -> HttpResponse:
     meeting = access_meeting(request.user, meeting_uuid)
-    url = request.build_absolute_uri(reverse("meetings:meeting-detail", args=[meeting.uuid]))
+    url = absolute_url(reverse("meetings:meeting-detail", args=[meeting.uuid]))
     body = render_ics([calendar_event_for(meeting, url=url)], method="PUBLISH")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.uuid}.ics"'
@@ -693,6 +701,7 @@ def communique_approve(request: HttpRequest, meeting_uuid: str, language: str) -
     return redirect("meetings:communique-detail", meeting.uuid, language)
 
 
+@never_cache  # a draft is not public yet: kept out of shared caches too
 @require_GET
 def communique_export(
     request: HttpRequest, meeting_uuid: str, language: str, fmt: str
@@ -706,15 +715,68 @@ def communique_export(
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}.txt"'
         return response
+    # The communiqué holds public content only (decision 0064): the lowest marking.
+    marking = MarkingLevel.lowest().label
     if fmt == "docx":
-        marking = MarkingLevel.lowest()
         response = HttpResponse(
-            communique_docx(communique, marking=marking.label),
-            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            communique_docx(communique, marking=marking), content_type=DOCX_TYPE
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.docx"'
-        return response
-    raise Http404
+    elif fmt == "pdf":
+        response = HttpResponse(
+            render_communique_pdf(communique, marking=marking), content_type="application/pdf"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+# --- Quorum ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def quorum_settings(request: HttpRequest) -> HttpResponse:
+    """The delegations each kind of meeting needs; one small form per kind."""
+    if not can_manage_meetings(request.user):
+        raise PermissionDenied
+    alliance = _alliance()
+    bound = QuorumRuleForm(request.POST) if request.method == "POST" else None
+    if bound is not None and bound.is_valid():
+        try:
+            services.quorum_rule_set(
+                actor=request.user,  # type: ignore[arg-type]
+                alliance=alliance,
+                **bound.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_service_errors(bound, error)
+        else:
+            messages.success(
+                request,
+                _("The quorum of “%(kind)s” is saved.")
+                % {"kind": MeetingKind(bound.cleaned_data["kind"]).label},
+            )
+            return redirect("meetings:quorum-settings")
+    rows = [
+        (
+            setting,
+            bound
+            if bound is not None and bound.data.get("kind") == setting.kind.value
+            else QuorumRuleForm(
+                initial={
+                    "kind": setting.kind.value,
+                    "minimum_delegations": setting.minimum_delegations,
+                }
+            ),
+        )
+        for setting in selectors.quorum_settings(alliance=alliance)
+    ]
+    return render(
+        request,
+        "meetings/quorum_settings.html",
+        {"rows": rows, "states": alliance.member_states.count()},
+        status=400 if bound is not None and bound.errors else 200,
+    )
 
 
 # --- Calendar feed ------------------------------------------------------------------------------
@@ -731,7 +793,7 @@ def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your calendar feed address no longer works."))
             return redirect("meetings:calendar-feed-settings")
         token = services.calendar_feed_token_create(actor=request.user)  # type: ignore[arg-type]
-        feed_url = request.build_absolute_uri(reverse("meetings:calendar-feed", args=[token]))
+        feed_url = absolute_url(reverse("meetings:calendar-feed", args=[token]))
     has_feed = request.user.calendar_feed_tokens.filter(revoked_at__isnull=True).exists()  # type: ignore[union-attr]
     return render(
         request, "meetings/calendar_feed.html", {"feed_url": feed_url, "has_feed": has_feed}
@@ -754,9 +816,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         events = [
             calendar_event_for(
                 meeting,
-                url=request.build_absolute_uri(
-                    reverse("meetings:meeting-detail", args=[meeting.uuid])
-                ),
+                url=absolute_url(reverse("meetings:meeting-detail", args=[meeting.uuid])),
                 lowest=lowest,
             )
             for meeting in meetings

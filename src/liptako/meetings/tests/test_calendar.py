@@ -143,3 +143,84 @@ def test_one_meeting_downloads_as_ics(
     )
     client.force_login(validator_bfa)
     assert client.get(f"/reunions/{meeting.uuid}/reunion.ics").status_code == 404
+
+
+# --- What a calendar program needs (RFC 5545 and 5546) ------------------------------------------
+
+
+def assert_opens_in_a_calendar_program(data: bytes, *, method: str) -> None:
+    """Parse, serialise and parse again; check what iTIP requires of REQUEST and CANCEL."""
+    calendar, (event,) = parse(data)
+    again, (event_again,) = parse(calendar.to_ical())
+    assert again.to_ical() == calendar.to_ical()
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"]
+    assert calendar["METHOD"] == method
+    for name in ("UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "ORGANIZER", "ATTENDEE"):
+        assert name in event, name
+        assert event_again[name] == event[name]
+    assert event.decoded("DTSTAMP").tzinfo is not None
+    assert event.decoded("DTSTART") < event.decoded("DTEND")
+    assert str(event["ORGANIZER"]).startswith("mailto:")
+
+
+def test_an_invitation_opens_in_a_calendar_program_and_names_only_its_recipient(
+    convened, delegates
+):
+    for message in mail.outbox:
+        content, _mimetype = attachment(message)
+        assert_opens_in_a_calendar_program(content, method="REQUEST")
+        _calendar, (event,) = parse(content)
+        attendee = event["ATTENDEE"]
+        assert not isinstance(attendee, list)  # one invitee per mail, never the whole list
+        assert str(attendee) == f"mailto:{message.to[0]}"
+        assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+    _calendar, (event,) = parse(
+        attachment(next(m for m in mail.outbox if m.to == ["diarra@example.org"]))[0]
+    )
+    assert event["ATTENDEE"].params["CN"] == delegates.diarra.display_name
+    assert "DIARRA" in delegates.diarra.display_name
+
+
+def test_a_cancellation_opens_in_a_calendar_program(
+    convened, secretariat, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_transition(actor=secretariat, meeting=convened, to_status="cancelled")
+    assert mail.outbox
+    for message in mail.outbox:
+        assert_opens_in_a_calendar_program(attachment(message)[0], method="CANCEL")
+
+
+# --- Absolute links from LIPTAKO_BASE_URL -------------------------------------------------------
+
+BASE = "https://liptako.example.org"
+
+
+def test_invitations_link_to_the_configured_address(
+    meeting, secretariat, settings, django_capture_on_commit_callbacks
+):
+    settings.LIPTAKO_BASE_URL = BASE
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_transition(actor=secretariat, meeting=meeting, to_status="convened")
+    page = f"{BASE}/reunions/{meeting.uuid}/"
+    for message in mail.outbox:
+        assert page in message.body
+        _calendar, (event,) = parse(attachment(message)[0])
+        assert str(event["URL"]) == page
+
+
+def test_feed_and_download_link_to_the_configured_address(meeting, expert_mli, settings):
+    settings.LIPTAKO_BASE_URL = BASE
+    client = Client()
+    client.force_login(expert_mli)
+    page = client.post("/reunions/calendrier/abonnement/", {"action": "create"}).content.decode()
+    assert f"{BASE}/reunions/calendrier/flux/" in page
+    token = services.calendar_feed_token_create(actor=expert_mli)
+    for response in (
+        Client().get(f"/reunions/calendrier/flux/{token}.ics"),
+        client.get(f"/reunions/{meeting.uuid}/reunion.ics"),
+    ):
+        _calendar, (event,) = parse(response.content)
+        assert str(event["URL"]) == f"{BASE}/reunions/{meeting.uuid}/"
