@@ -64,10 +64,13 @@ pytest: install
 e2e: install
 	$(BIN)/pytest -m e2e e2e
 
-# Response times and throughput on SQLite and PostgreSQL (127.0.0.1:5432, user postgres),
-# written to docs/benchmarks.md. BENCH_ARGS=--quick for a fast check (doc untouched).
+# Response times and throughput on SQLite and PostgreSQL (127.0.0.1:5432, user postgres), then
+# signing, PDF, bundle and offline verification (issue 4), written to docs/benchmarks.md.
+# BENCH_ARGS=--quick for a fast check (doc untouched).
 bench: install
 	$(BIN)/python bench/run.py --postgres $(BENCH_ARGS)
+	$(BIN)/python bench/validation.py --postgres $(BENCH_ARGS)
+	$(BIN)/python bench/monitoring.py --postgres $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
