@@ -16,12 +16,13 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	gettext chromium wrk
 
-.PHONY: help install debian-packages run test lint pytest e2e bench clean
+.PHONY: help install debian-packages run test test-long lint pytest e2e bench clean
 
 help:
 	@echo "make run     install, migrate, load the demo if the database is empty, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install, lint (ruff, mypy, migrations), then the whole test suite (unit and browser)"
 	@echo "make install create $(VENV) and install Liptako with its dev tools (idempotent)"
+	@echo "make test-long  the long tests (full access matrix, more property examples)"
 	@echo "make lint | make pytest | make e2e | make bench | make clean"
 
 install: debian-packages $(STAMP)
@@ -63,6 +64,12 @@ pytest: install
 
 e2e: install
 	$(BIN)/pytest -m e2e e2e
+
+# The long tests: the access matrix with every user who may not see each object (make test asks
+# a sample) and more property-based examples (docs/security/access-control.md).
+test-long: install
+	LIPTAKO_ACCESS_MATRIX=full LIPTAKO_PROPERTY_EXAMPLES=40000 LIPTAKO_PROPERTY_VIEW_EXAMPLES=2000 \
+		$(BIN)/pytest src/liptako/tests/access
 
 # Response times and throughput on SQLite and PostgreSQL (127.0.0.1:5432, user postgres), then
 # signing, PDF, bundle and offline verification (issue 4), written to docs/benchmarks.md.

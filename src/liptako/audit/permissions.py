@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from liptako.audit.models import AuditEvent
+from liptako.audit.visibility import events_visible_to
 
 SECRETARIAT = "secretariat"  # accounts.models.Role.SECRETARIAT
 
@@ -44,9 +45,10 @@ def require_view_log(user: Any) -> None:
 
 
 def access_audit_event(user: Any, sequence: int) -> AuditEvent:
-    """The event numbered ``sequence``: 403 for anyone but the secretariat, 404 if missing."""
+    """The event numbered ``sequence``: 403 for anyone but the secretariat, 404 if missing or
+    if its target is hidden from ``user``."""
     require_view_log(user)
     try:
-        return AuditEvent.objects.get(sequence=sequence)
+        return events_visible_to(AuditEvent.objects.all(), user).get(sequence=sequence)
     except AuditEvent.DoesNotExist:
         raise Http404 from None

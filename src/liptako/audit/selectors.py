@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from liptako.audit.models import AuditEvent
 from liptako.audit.permissions import can_view_log
+from liptako.audit.visibility import events_visible_to
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,11 @@ def event_list_for_user(*, user: Any, filters: EventFilters) -> QuerySet[AuditEv
     ``verb`` a prefix (``plan.`` for every plan event), ``target_type`` a prefix of the
     object's type (``plans``, ``plans.action``), ``target`` the object's id or part of its
     label. Dates are whole days in the current time zone (the user's), both included.
+    Events whose target is hidden from ``user`` (marking, releasability) are left out.
     """
     if not can_view_log(user):
         return AuditEvent.objects.none()
-    events = AuditEvent.objects.all()
+    events = events_visible_to(AuditEvent.objects.all(), user)
     if filters.actor:
         events = events.filter(
             Q(actor_label__icontains=filters.actor) | Q(actor__username__iexact=filters.actor)

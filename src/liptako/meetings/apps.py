@@ -13,3 +13,6 @@ class MeetingsConfig(AppConfig):
         from liptako.meetings import home, permissions  # noqa: F401 - registers rules and panels
 
         home.register()
+        from liptako.meetings import audit_targets
+
+        audit_targets.register()

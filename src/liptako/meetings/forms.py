@@ -95,12 +95,13 @@ class MeetingForm(forms.ModelForm):
             "preparatory_meeting", "plan", "plan_version",
         ]  # fmt: skip
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["chair"].queryset = _people()  # type: ignore[attr-defined]
         self.fields["secretary"].queryset = _people()  # type: ignore[attr-defined]
         self.fields["classification"].queryset = MarkingLevel.objects.order_by("rank")  # type: ignore[attr-defined]
-        preparatory = Meeting.objects.order_by("-starts_at")
+        # The choices are what the user may see: a title above their clearance is not listed.
+        preparatory = Meeting.objects.visible_to(user).order_by("-starts_at")
         if self.instance.pk:
             preparatory = preparatory.exclude(pk=self.instance.pk)
             zone = self._zone(self.instance.timezone)
@@ -108,8 +109,11 @@ class MeetingForm(forms.ModelForm):
             self.initial["ends_at"] = timezone.localtime(self.instance.ends_at, zone)
             self.initial["revision"] = self.instance.revision
         self.fields["preparatory_meeting"].queryset = preparatory  # type: ignore[attr-defined]
-        self.fields["plan"].queryset = Plan.objects.order_by("title")  # type: ignore[attr-defined]
-        versions = PlanVersion.objects.defer("canonical").select_related("plan")
+        plans = Plan.objects.visible_to(user)
+        self.fields["plan"].queryset = plans.order_by("title")  # type: ignore[attr-defined]
+        versions = (
+            PlanVersion.objects.filter(plan__in=plans).defer("canonical").select_related("plan")
+        )
         self.fields["plan_version"].queryset = versions  # type: ignore[attr-defined]
 
     @staticmethod
@@ -139,14 +143,16 @@ class MeetingForm(forms.ModelForm):
         pass
 
 
-def _link_fields(form: forms.Form, meeting: Meeting | None) -> None:
-    """Versions and actions of the meeting's plan (none to pick while it has no plan)."""
+def _link_fields(form: forms.Form, meeting: Meeting | None, user: Any) -> None:
+    """Versions and actions of the meeting's plan that ``user`` may see (none to pick while
+    the meeting has no plan)."""
     plan_id = meeting.plan_id if meeting is not None else None
     versions = PlanVersion.objects.none()
     actions = Action.objects.none()
     if plan_id is not None:
-        versions = PlanVersion.objects.filter(plan_id=plan_id).defer("canonical")
-        actions = Action.objects.filter(plan_id=plan_id).order_by("code")
+        plans = Plan.objects.visible_to(user).filter(pk=plan_id)
+        versions = PlanVersion.objects.filter(plan__in=plans).defer("canonical")
+        actions = Action.objects.visible_to(user).filter(plan__in=plans).order_by("code")
     form.fields["plan_version"].queryset = versions  # type: ignore[attr-defined]
     form.fields["actions"].queryset = actions  # type: ignore[attr-defined]
 
@@ -167,9 +173,9 @@ class AgendaItemForm(forms.Form):
         label=_("Actions"), queryset=Action.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, meeting: Meeting, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _link_fields(self, meeting)
+        _link_fields(self, meeting, user)
         self.fields["presenter"].queryset = _people()  # type: ignore[attr-defined]
 
 
@@ -234,9 +240,9 @@ class DecisionForm(forms.Form):
         label=_("Actions"), queryset=Action.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, meeting: Meeting, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _link_fields(self, meeting)
+        _link_fields(self, meeting, user)
         self.fields["agenda_item"].queryset = meeting.agenda_items.order_by("position")  # type: ignore[attr-defined]
         self.fields["follow_up_person"].queryset = _people()  # type: ignore[attr-defined]
         self.fields["classification"].initial = meeting.classification_id

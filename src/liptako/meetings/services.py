@@ -86,6 +86,15 @@ def _check_plan_links(plan: Plan | None, plan_version: PlanVersion | None) -> No
         raise ValidationError({"plan_version": _("This version belongs to another plan.")})
 
 
+def _with_hidden_links(current: Any, actions: Sequence[Action], actor: User) -> list[Action]:
+    """The new links, plus the current links to actions ``actor`` may not see: forms offer
+    only visible actions, so saving one must not drop the links its editor was not shown."""
+    from liptako.plans.models import Action
+
+    hidden = current.exclude(pk__in=Action.objects.visible_to(actor).values("pk"))
+    return [*actions, *hidden]
+
+
 def _check_actions(plan_version: PlanVersion | None, actions: Sequence[Action]) -> None:
     plan_ids = {action.plan_id for action in actions}
     if len(plan_ids) > 1:
@@ -427,7 +436,7 @@ def agenda_item_update(
                 "updated_at",
             ]
         )
-        item.actions.set(list(actions))
+        item.actions.set(_with_hidden_links(item.actions.all(), actions, actor))
         audit_record(actor=actor, verb="agenda_item.update", target=item, payload={"title": title})
     return item
 
@@ -694,7 +703,7 @@ def meeting_decision_update(
         actions = changes.pop("actions", None)
         if actions is not None:
             _check_actions(changes.get("plan_version", locked.plan_version), actions)
-            locked.actions.set(list(actions))
+            locked.actions.set(_with_hidden_links(locked.actions.all(), actions, actor))
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.revision += 1

@@ -136,7 +136,7 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
 def meeting_create(request: HttpRequest) -> HttpResponse:
     if not can_manage_meetings(request.user):
         raise PermissionDenied
-    form = MeetingForm(request.POST or None)
+    form = MeetingForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         alliance = _alliance()
@@ -189,7 +189,7 @@ def _alliance() -> Any:
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, meeting_uuid: str) -> HttpResponse:
     meeting = access_meeting(request.user, meeting_uuid, write=True)
-    form = MeetingForm(request.POST or None, instance=meeting)
+    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {name: data[name] for name in services.MEETING_FIELDS if name in data}
@@ -325,7 +325,7 @@ def _item(meeting: Meeting, item_id: int) -> AgendaItem:
 @require_http_methods(["GET", "POST"])
 def agenda_item_add(request: HttpRequest, meeting_uuid: str) -> HttpResponse:
     meeting = access_meeting(request.user, meeting_uuid, write=True)
-    form = AgendaItemForm(request.POST or None, meeting=meeting)
+    form = AgendaItemForm(request.POST or None, meeting=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.agenda_item_add(actor=request.user, meeting=meeting, **form.cleaned_data)  # type: ignore[arg-type]
@@ -348,7 +348,7 @@ def agenda_item_edit(request: HttpRequest, meeting_uuid: str, item_id: int) -> H
         "plan_version": item.plan_version_id,
         "actions": list(item.actions.values_list("pk", flat=True)),
     }
-    form = AgendaItemForm(request.POST or None, initial=initial, meeting=meeting)
+    form = AgendaItemForm(request.POST or None, initial=initial, meeting=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.agenda_item_update(actor=request.user, item=item, **form.cleaned_data)  # type: ignore[arg-type]
@@ -478,7 +478,7 @@ def attendance_remove(request: HttpRequest, meeting_uuid: str, attendance_id: in
 @require_http_methods(["GET", "POST"])
 def decision_add(request: HttpRequest, meeting_uuid: str) -> HttpResponse:
     meeting = access_meeting(request.user, meeting_uuid, write=True)
-    form = DecisionForm(request.POST or None, meeting=meeting)
+    form = DecisionForm(request.POST or None, meeting=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("revision", None)
@@ -509,7 +509,7 @@ def decision_edit(request: HttpRequest, decision_uuid: str) -> HttpResponse:
         "plan_version": decision.plan_version_id,
         "actions": list(decision.actions.values_list("pk", flat=True)),
     }
-    form = DecisionForm(request.POST or None, initial=initial, meeting=meeting)
+    form = DecisionForm(request.POST or None, initial=initial, meeting=meeting, user=request.user)
     form.fields.pop("releasable_to")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -13,3 +13,6 @@ class MonitoringConfig(AppConfig):
         from liptako.monitoring import home, permissions  # noqa: F401 (registers rules, panels)
 
         home.register()
+        from liptako.monitoring import audit_targets
+
+        audit_targets.register()

@@ -11,4 +11,9 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the plans.* rules (rules' autodiscovery only loads modules named rules.py).
-        from liptako.plans import permissions  # noqa: F401
+        from liptako.plans import (
+            audit_targets,
+            permissions,  # noqa: F401
+        )
+
+        audit_targets.register()

@@ -13,3 +13,6 @@ class ValidationConfig(AppConfig):
         from liptako.validation import home, permissions  # noqa: F401 (registers rules)
 
         home.register()
+        from liptako.validation import audit_targets
+
+        audit_targets.register()
