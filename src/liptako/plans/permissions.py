@@ -44,10 +44,18 @@ if TYPE_CHECKING:
 PlanItemModel = Axis | Objective | Action | Indicator | Milestone
 
 
+# ``access_plan`` marks the plan it returns with the user it checked, so that the permission
+# flags of the same page (five rules over the same plan) decide its visibility once, not with
+# one query each.
+_SEEN_BY = "_liptako_seen_by"
+
+
 @rules.predicate
 def can_see_plan(user: AnyUser, plan: Plan | None) -> bool:
     if plan is None or not user.is_authenticated:
         return False
+    if getattr(plan, _SEEN_BY, None) == user.pk:
+        return True
     return Plan.objects.visible_to(user).filter(pk=plan.pk).exists()
 
 
@@ -96,6 +104,7 @@ def access_plan(user: AnyUser, plan_uid: uuid.UUID | str, *, write: bool = False
     )
     if plan is None:
         raise Http404
+    setattr(plan, _SEEN_BY, user.pk)
     if write and not can(user, "plans.change_plan", plan):
         raise PermissionDenied
     return plan

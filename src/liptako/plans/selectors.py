@@ -13,10 +13,27 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from typing_extensions import TypedDict  # pydantic validates these (the API's list) on 3.11
 
 from liptako.alliance.models import MemberState, Organisation
 from liptako.audit.models import AuditEvent
@@ -34,7 +51,7 @@ from liptako.plans.models import (
     PlanVersion,
     normalise_search_text,
 )
-from liptako.plans.snapshot import Viewer, build_document, redact_document
+from liptako.plans.snapshot import Viewer, build_document, date_text, decimal_text, redact_document
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -132,6 +149,39 @@ class PlanTree:
         return [a for axis in self.axes for o in axis.objectives for a in o.actions]
 
 
+class ActionRow(TypedDict):
+    """A visible action in a list: its own fields and how many open comments it has, without
+    its indicators and milestones (the action's own endpoint gives them)."""
+
+    redacted: Literal[False]
+    uid: str
+    code: str
+    objective: str  # the objective's uid
+    position: int
+    title: str
+    lead_state: str
+    partner_states: list[str]
+    responsible_organisation: str | None
+    responsible_organisation_id: int | None
+    start_date: str
+    end_date: str
+    budget_amount: str | None
+    budget_currency: str
+    priority: str
+    classification: str
+    releasable_to: list[str]
+    lock_version: int
+    open_comments: int
+
+
+class RedactedRow(TypedDict):
+    """An action the reader may not see, in a list: its code and marking only."""
+
+    redacted: Literal[True]
+    code: str
+    classification: str
+
+
 # --- Plans -----------------------------------------------------------------------------------
 
 
@@ -174,6 +224,8 @@ def _actions_queryset(
     )
     if filters.axis is not None:
         actions = actions.filter(objective__axis__uid=filters.axis)
+    if not filters.reveals_content:
+        return actions  # every action: the hidden ones are redacted, not left out
     criteria = Q(is_visible=True)
     if filters.lead_state:
         criteria &= Q(lead_state__code=filters.lead_state)
@@ -189,20 +241,17 @@ def _actions_queryset(
         criteria &= Q(priority=filters.priority)
     for word in normalise_search_text(filters.text).split():
         criteria &= Q(search_text__contains=word)
-    if not filters.reveals_content:
-        criteria |= Q(is_visible=False)
     return actions.filter(criteria)
 
 
 def attach_action_relations(actions: Sequence[Action], plan: Plan) -> dict[int, MarkingLevel]:
     """Load lead state, marking, organisation, partner states and releasability of
-    ``actions`` in five queries, sharing one object per member state, marking and
+    ``actions`` in four queries, sharing one object per member state, marking and
     organisation (a plan of 1,000 actions would otherwise build thousands of them).
 
     Sets the foreign-key caches (``action.lead_state`` etc. need no query) and two lists:
-    ``action.partner_state_list`` and ``action.releasable_list`` (sorted by code); also
-    fills the prefetch cache of ``partner_states`` and ``releasable_to``. Returns the
-    marking levels by id.
+    ``action.partner_state_list`` and ``action.releasable_list`` (sorted by code). Returns
+    the marking levels by id.
     """
     states = {state.pk: state for state in MemberState.objects.all()}
     markings = {level.pk: level for level in MarkingLevel.objects.all()}
@@ -212,20 +261,19 @@ def attach_action_relations(actions: Sequence[Action], plan: Plan) -> dict[int, 
             pk__in=Action.objects.filter(plan=plan).values("responsible_organisation_id")
         )
     }
-    ids = {action.pk for action in actions}
-    # Few actions (a page): ask for them; many: the whole plan's links, without an IN list.
-    scope: dict[str, Any] = (
-        {"action_id__in": ids} if len(ids) <= 200 else {"action__plan_id": plan.pk}
-    )
-    links: dict[str, dict[int, list[MemberState]]] = {}
-    for name in ("partner_states", "releasable_to"):
-        through = getattr(Action, name).through
-        by_action: dict[int, list[MemberState]] = defaultdict(list)
-        for action_id, state_id in through.objects.filter(**scope).values_list(
-            "action_id", "memberstate_id"
-        ):
-            by_action[action_id].append(states[state_id])
-        links[name] = by_action
+    # The whole plan's links: the callers load the whole plan (or a filtered part of it), and
+    # a join is cheaper to build and to run than a list of hundreds of ids.
+    scope: dict[str, Any] = {"action__plan_id": plan.pk}
+    links: dict[str, dict[int, list[MemberState]]] = {
+        "partner_states": defaultdict(list),
+        "releasable_to": defaultdict(list),
+    }
+    # Both link tables in one query (a round trip less on PostgreSQL).
+    partner_links = _links(Action.partner_states.through, scope, is_partner=True)
+    releasable_links = _links(Action.releasable_to.through, scope, is_partner=False)
+    for action_id, state_id, is_partner in partner_links.union(releasable_links, all=True):
+        name = "partner_states" if is_partner else "releasable_to"
+        links[name][action_id].append(states[state_id])
     lead_cache = Action._meta.get_field("lead_state")
     marking_cache = Action._meta.get_field("classification")
     organisation_cache = Action._meta.get_field("responsible_organisation")
@@ -237,29 +285,11 @@ def attach_action_relations(actions: Sequence[Action], plan: Plan) -> dict[int, 
         )
         partner_states = sorted(links["partner_states"][action.pk], key=lambda state: state.code)
         releasable = sorted(links["releasable_to"][action.pk], key=lambda state: state.code)
+        # Read these, not ``action.partner_states.all()`` (a query): filling the prefetch cache
+        # with a queryset per action cost a sixth of the outline's selector.
         action.partner_state_list = partner_states  # type: ignore[attr-defined]
         action.releasable_list = releasable  # type: ignore[attr-defined]
-        # As prefetch_related would: ``action.partner_states.all()`` reads these, no query.
-        action._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            "partner_states": _loaded_queryset(partner_states),
-            "releasable_to": _loaded_queryset(releasable),
-        }
     return markings
-
-
-def _loaded_queryset(states: list[MemberState]) -> QuerySet[MemberState]:
-    queryset: QuerySet[MemberState] = QuerySet(model=MemberState)
-    queryset._result_cache = states
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
-    return queryset
-
-
-def _child_counts(
-    model: type[Indicator] | type[Milestone], scope: dict[str, Any]
-) -> dict[int, int]:
-    """How many rows of ``model`` each action holds, in one grouped query."""
-    rows = model.objects.filter(**scope).values("action_id").annotate(count=Count("id")).order_by()
-    return {row["action_id"]: row["count"] for row in rows}
 
 
 def _nodes(
@@ -269,66 +299,59 @@ def _nodes(
     *,
     with_children: bool = True,
 ) -> list[ActionEntry]:
-    """Entries for ``actions``: relations, indicators and milestones loaded for the visible
-    (only their numbers without ``with_children``)."""
+    """Entries for ``actions`` (of ``plan``, in the order given): relations, indicators and
+    milestones loaded for the visible ones. Without ``with_children``, the actions come with
+    their ``indicator_count`` and ``milestone_count`` annotated (:func:`_with_child_counts`)
+    and the lists stay empty."""
     visible = [action for action in actions if getattr(action, "is_visible", False)]
     markings = attach_action_relations(visible, plan)
     ids = {action.pk for action in visible}
-    scope: dict[str, Any] = {"action_id__in": ids} if len(ids) <= 200 else {"plan": plan}
-    if not with_children:
-        indicator_counts = _child_counts(Indicator, scope)
-        milestone_counts = _child_counts(Milestone, scope)
-        return [
-            ActionNode(
-                action=action,
-                open_comments=counts.get(action.uid, 0),
-                indicator_count=indicator_counts.get(action.pk, 0),
-                milestone_count=milestone_counts.get(action.pk, 0),
-            )
-            if action.pk in ids
-            else RedactedAction(
-                code=action.code,
-                classification=markings[action.classification_id],  # type: ignore[index]
-            )
-            for action in actions
-        ]
     indicators: dict[int, list[Indicator]] = defaultdict(list)
-    for indicator in (
-        Indicator.objects.filter(**scope)
-        .defer("created_at", "updated_at")
-        .order_by("position", "id")
-    ):
-        if indicator.action_id in ids:
-            indicators[indicator.action_id].append(indicator)
     milestones: dict[int, list[Milestone]] = defaultdict(list)
-    for milestone in (
-        Milestone.objects.filter(**scope)
-        .defer("created_at", "updated_at")
-        .order_by("position", "id")
-    ):
-        if milestone.action_id in ids:
-            milestones[milestone.action_id].append(milestone)
+    if with_children:
+        for indicator in (
+            Indicator.objects.filter(plan=plan)
+            .defer("created_at", "updated_at")
+            .order_by("position", "id")
+        ):
+            if indicator.action_id in ids:
+                indicators[indicator.action_id].append(indicator)
+        for milestone in (
+            Milestone.objects.filter(plan=plan)
+            .defer("created_at", "updated_at")
+            .order_by("position", "id")
+        ):
+            if milestone.action_id in ids:
+                milestones[milestone.action_id].append(milestone)
     entries: list[ActionEntry] = []
     for action in actions:
-        if action.pk in ids:
-            entries.append(
-                ActionNode(
-                    action=action,
-                    indicators=indicators[action.pk],
-                    milestones=milestones[action.pk],
-                    open_comments=counts.get(action.uid, 0),
-                    indicator_count=len(indicators[action.pk]),
-                    milestone_count=len(milestones[action.pk]),
-                )
-            )
-        else:
+        if action.pk not in ids:
             entries.append(
                 RedactedAction(
                     code=action.code,
                     classification=markings[action.classification_id],  # type: ignore[index]
                 )
             )
+            continue
+        node = ActionNode(action=action, open_comments=counts.get(action.uid, 0))
+        if with_children:
+            node.indicators = indicators[action.pk]
+            node.milestones = milestones[action.pk]
+            node.indicator_count = len(node.indicators)
+            node.milestone_count = len(node.milestones)
+        else:
+            node.indicator_count = action.indicator_count  # type: ignore[attr-defined]
+            node.milestone_count = action.milestone_count  # type: ignore[attr-defined]
+        entries.append(node)
     return entries
+
+
+def _with_child_counts(actions: QuerySet[Action]) -> QuerySet[Action]:
+    """``actions`` with how many indicators and milestones each holds (``indicator_count``,
+    ``milestone_count``), counted in the same query."""
+    return actions.annotate(
+        indicator_count=_count_of(Indicator), milestone_count=_count_of(Milestone)
+    )
 
 
 def open_comment_counts(*, plan: Plan) -> dict[uuid.UUID, int]:
@@ -354,25 +377,163 @@ def action_list_for_user(
     return _nodes(actions, plan, open_comment_counts(plan=plan))
 
 
-def action_page_for_user(
+def _links(through: Any, scope: dict[str, Any], *, is_partner: bool) -> QuerySet[Any]:
+    """``(action id, member state id, is_partner)`` rows of a link table of actions."""
+    return through.objects.filter(**scope).values_list(
+        "action_id", "memberstate_id", Value(is_partner, output_field=BooleanField())
+    )
+
+
+def _count_of(model: type[Indicator] | type[Milestone]) -> Coalesce:
+    """How many rows of ``model`` an action holds, as an annotation of the actions' query."""
+    counted = (
+        model.objects.filter(action_id=OuterRef("pk"))
+        .order_by()
+        .values("action_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _open_comments_of(plan: Plan) -> Coalesce:
+    """How many open threads an action has, as an annotation of the actions' query."""
+    counted = (
+        Comment.objects.filter(
+            plan=plan, item_uid=OuterRef("uid"), parent__isnull=True, resolved_at__isnull=True
+        )
+        .order_by()
+        .values("item_uid")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class JoinedCodes(Aggregate):
+    """Codes joined by commas, in no particular order: ``GROUP_CONCAT`` on SQLite,
+    ``STRING_AGG`` on PostgreSQL (Django 5.2 has no portable string aggregate)."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra,
+        )
+
+
+def _state_codes_of(through: Any) -> Subquery:
+    """The member state codes an action links to through ``through`` ("MLI,NER" or None),
+    as an annotation of the actions' query."""
+    codes = (
+        through.objects.filter(action_id=OuterRef("pk"))
+        .order_by()
+        .values("action_id")
+        .annotate(codes=JoinedCodes("memberstate__code"))
+        .values("codes")
+    )
+    return Subquery(codes, output_field=CharField())
+
+
+def _split_codes(codes: str | None) -> list[str]:
+    return sorted(codes.split(",")) if codes else []
+
+
+_ROW_COLUMNS = (
+    "id",
+    "uid",
+    "code",
+    "position",
+    "title",
+    "start_date",
+    "end_date",
+    "budget_amount",
+    "budget_currency",
+    "priority",
+    "lock_version",
+    "responsible_organisation_id",
+    "is_visible",
+)
+
+
+def action_row_page_for_user(
     *,
     user: AnyUser,
     plan: Plan,
     filters: ActionFilters | None = None,
     page: int | str = 1,
     per_page: int | None = None,
-) -> Page[ActionEntry]:
-    """One page of :func:`action_list_for_user` (``settings.PAGE_SIZE`` rows by default)."""
+) -> Page[ActionRow | RedactedRow]:
+    """One page of the plan's actions in plan order, as flat rows (the API's list).
+
+    Same scope, filters and redaction as :func:`action_list_for_user`, but each row holds only
+    the action's own fields and its open comment count, read with ``values()`` and the member
+    state codes aggregated in SQL: two queries per page (count, rows) whatever its size."""
     from django.conf import settings
 
-    queryset = _actions_queryset(user=user, plan=plan, filters=filters).order_by(
+    actions = _actions_queryset(user=user, plan=plan, filters=filters).order_by(
         "objective__axis__position", "objective__position", "position", "id"
     )
-    paginator = Paginator(queryset, per_page or settings.PAGE_SIZE)
+    # The count runs on the bare query; only the page's rows get the joins and counts.
+    paginator = Paginator(actions, per_page or settings.PAGE_SIZE)
     current = paginator.get_page(page)
-    current.object_list = _nodes(  # type: ignore[assignment]
-        list(current.object_list), plan, open_comment_counts(plan=plan)
+    queryset = actions.annotate(
+        objective_uid=F("objective__uid"),
+        lead_state_code=F("lead_state__code"),
+        marking=F("classification__code"),
+        organisation_name=F("responsible_organisation__name"),
+        organisation_acronym=F("responsible_organisation__acronym"),
+        open_comments=_open_comments_of(plan),
+        partner_codes=_state_codes_of(Action.partner_states.through),
+        releasable_codes=_state_codes_of(Action.releasable_to.through),
+    ).values(
+        *_ROW_COLUMNS,
+        "partner_codes",
+        "releasable_codes",
+        "objective_uid",
+        "lead_state_code",
+        "marking",
+        "organisation_name",
+        "organisation_acronym",
+        "open_comments",
     )
+    values = list(queryset[current.start_index() - 1 : current.end_index()])
+    rows: list[ActionRow | RedactedRow] = []
+    for row in values:
+        if not row["is_visible"]:
+            rows.append({"redacted": True, "code": row["code"], "classification": row["marking"]})
+            continue
+        name, acronym = row["organisation_name"], row["organisation_acronym"]
+        rows.append(
+            {
+                "redacted": False,
+                "uid": str(row["uid"]),
+                "code": row["code"],
+                "objective": str(row["objective_uid"]),
+                "position": row["position"],
+                "title": row["title"],
+                "lead_state": row["lead_state_code"],
+                "partner_states": _split_codes(row["partner_codes"]),
+                # As ``str(organisation)``.
+                "responsible_organisation": f"{name} ({acronym})" if acronym else name,
+                "responsible_organisation_id": row["responsible_organisation_id"],
+                "start_date": date_text(row["start_date"]) or "",
+                "end_date": date_text(row["end_date"]) or "",
+                "budget_amount": decimal_text(row["budget_amount"]),
+                "budget_currency": row["budget_currency"],
+                "priority": row["priority"],
+                "classification": row["marking"],
+                "releasable_to": _split_codes(row["releasable_codes"]),
+                "lock_version": row["lock_version"],
+                "open_comments": row["open_comments"],
+            }
+        )
+    current.object_list = rows  # type: ignore[assignment]
     return current  # type: ignore[return-value]
 
 
@@ -385,17 +546,17 @@ def plan_tree_for_user(
 ) -> PlanTree:
     """The plan's axes → objectives → actions (with indicators and milestones) for ``user``.
 
-    Eleven queries whatever the size of the plan. With active filters, objectives without a
-    matching action and axes without such objectives are left out. ``with_children=False``
-    leaves the actions' indicator and milestone lists empty and only counts them
-    (``indicator_count``, ``milestone_count``): the outline loads them when an action opens.
+    Ten queries whatever the size of the plan, eight with ``with_children=False``, which
+    leaves the actions' indicator and milestone lists empty and only counts them, in the
+    actions' query (``indicator_count``, ``milestone_count``): the outline loads them when an
+    action opens. With active filters, objectives without a matching action and axes without
+    such objectives are left out.
     """
     filters = filters or ActionFilters()
     axes = list(Axis.objects.filter(plan=plan).order_by("position", "id"))
     objectives = list(Objective.objects.filter(plan=plan).order_by("position", "id"))
-    actions = list(
-        _actions_queryset(user=user, plan=plan, filters=filters).order_by("position", "id")
-    )
+    queryset = _actions_queryset(user=user, plan=plan, filters=filters).order_by("position", "id")
+    actions = list(queryset if with_children else _with_child_counts(queryset))
     counts = open_comment_counts(plan=plan)
     entries = _nodes(actions, plan, counts, with_children=with_children)
     by_objective: dict[int, list[ActionEntry]] = defaultdict(list)
@@ -498,6 +659,61 @@ def version_for_user(*, user: AnyUser, plan: Plan, number: int) -> PlanVersion:
     if version is None or not viewer_for(user).may_see(version.content["plan"]):
         raise ItemNotFound
     return version
+
+
+# The validation workflow (which depends on plans) marks the version in force with a row whose
+# status is "adopted" (validation.VersionState, reverse name ``validation_state``). Plans reads
+# it through the relation rather than importing the validation app (docs/decisions/0111).
+ADOPTED_STATUS = "adopted"
+
+
+def adopted_version_for_user(*, user: AnyUser, plan: Plan) -> PlanVersion | None:
+    """The version of ``plan`` in force (adopted; it stays so during a revision), or None when
+    there is none or it was frozen at a marking the reader may not see."""
+    version = (
+        PlanVersion.objects.filter(plan=plan, validation_state__status=ADOPTED_STATUS)
+        .select_related("author")
+        .first()
+    )
+    if version is None or not viewer_for(user).may_see(version.content["plan"]):
+        return None
+    return version
+
+
+def document_actions(
+    document: dict[str, Any], filters: ActionFilters | None = None
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The (axis, action) pairs of a redacted plan document in plan order, filtered as the
+    live draft's actions are (:func:`_actions_queryset`): the axis filter keeps redacted
+    actions, the other filters leave them out (matching would tell something of them)."""
+    filters = filters or ActionFilters()
+    axis_uid = str(filters.axis) if filters.axis is not None else None
+    words = normalise_search_text(filters.text).split()
+    pairs = []
+    for axis in document["axes"]:
+        if axis_uid is not None and axis["uid"] != axis_uid:
+            continue
+        for objective in axis["objectives"]:
+            for action in objective["actions"]:
+                if filters.reveals_content and not _document_action_matches(action, filters, words):
+                    continue
+                pairs.append((axis, action))
+    return pairs
+
+
+def _document_action_matches(
+    action: dict[str, Any], filters: ActionFilters, words: list[str]
+) -> bool:
+    if action.get("redacted"):
+        return False
+    if filters.lead_state and action["lead_state"] != filters.lead_state:
+        return False
+    if filters.partner_state and filters.partner_state not in action["partner_states"]:
+        return False
+    if filters.priority and action["priority"] != filters.priority:
+        return False
+    text = normalise_search_text(f"{action['code']} {action['title']} {action['description']}")
+    return all(word in text for word in words)
 
 
 def version_document_for_user(*, user: AnyUser, version: PlanVersion) -> dict[str, Any]:

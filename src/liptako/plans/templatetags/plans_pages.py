@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from liptako.core.marking import raise_page_marking
 from liptako.core.templatetags.liptako import marking, marking_badge_html, money
 
 register = template.Library()
@@ -76,9 +77,27 @@ def _labels() -> dict[str, str]:
             "due": _("Due:"),
             "edit": _("Edit"),
             "children": _("See its indicators and milestones"),
+            "restricted": _("Restricted action: you may not see its content."),
         }
         labels = _LABELS[key] = {name: escape(str(word)) for name, word in words.items()}
     return labels
+
+
+_BADGES: dict[tuple[str, str, str], str] = {}
+
+
+def _action_marking(context: Any, level: Any) -> str:
+    """``{% marking %}`` of an action's row (raises the page banner, prints the badge), with
+    the badge built once per marking level rather than once per row."""
+    key = (level.code, level.colour, level.label)
+    badge = _BADGES.get(key)
+    if badge is None:
+        badge = _BADGES[key] = str(marking(context, level))
+    else:
+        request = context.get("request")
+        if request is not None:
+            raise_page_marking(request, level)
+    return badge
 
 
 @register.simple_tag(takes_context=True)
@@ -99,7 +118,7 @@ def outline_row(context: Any, item: Any, kind: str, open_comments: int = 0) -> S
     meta: list[str] = []
     labels = _labels()
     if kind == "action":
-        parts.append(str(marking(context, item)))
+        parts.append(_action_marking(context, item.classification))
         meta.append(
             f"<span>{labels['lead']} <strong>{escape(item.lead_state.code)}</strong></span>"
         )
@@ -186,3 +205,39 @@ def outline_action(context: Any, entry: Any) -> SafeString:
         f"<summary>{escape(children_summary(entry))}</summary>"
         f'<p class="children-slot"><a href="{url}#children">{link}</a></p></details></li>'
     )
+
+
+@register.simple_tag(takes_context=True)
+def outline_actions(context: Any, entries: Any) -> SafeString:
+    """The ``<li>`` lines of an objective's actions in the outline: :func:`outline_action` for
+    a visible one, its code and marking for a hidden one. One tag per objective rather than a
+    template loop: the loop's per-row tags and conditions cost as much as the rows."""
+    restricted = _labels()["restricted"]
+    lines = []
+    for entry in entries:
+        if entry.is_redacted:
+            lines.append(
+                f'<li class="redacted-line"><span class="code">{escape(entry.code)}</span> '
+                f"{marking_badge_html(entry.classification)} {restricted}</li>"
+            )
+        else:
+            lines.append(outline_action(context, entry))
+    return SafeString("\n".join(lines))
+
+
+_COUNTS: dict[tuple[str, str, int], str] = {}
+
+
+@register.simple_tag
+def count_label(kind: str, count: int) -> str:
+    """ "3 objectifs", "1 action": the outline's counts, translated once per language, kind and
+    number (a ``{% blocktranslate count %}`` per axis and objective is slow)."""
+    key = (get_language() or "", kind, count)
+    label = _COUNTS.get(key)
+    if label is None:
+        if kind == "objective":
+            text = ngettext("%(counter)s objective", "%(counter)s objectives", count)
+        else:
+            text = ngettext("%(counter)s action", "%(counter)s actions", count)
+        label = _COUNTS[key] = text % {"counter": count}
+    return label

@@ -10,7 +10,7 @@ from liptako.plans.selectors import (
     ActionFilters,
     RedactedAction,
     action_list_for_user,
-    action_page_for_user,
+    action_row_page_for_user,
     plan_document_for_user,
     plan_list_for_user,
     plan_tree_for_user,
@@ -95,10 +95,39 @@ def test_text_search_ignores_case_and_accents(small_plan, secretariat):
     assert visible_codes(entries) == [("A1.1.2", False)]
 
 
-def test_the_action_page_is_paginated_and_redacted(small_plan, observer):
-    page = action_page_for_user(user=observer, plan=small_plan.plan, per_page=2)
-    assert visible_codes(page.object_list) == [("A1.1.1", False), ("A1.1.2", True)]
+def test_the_action_rows_are_paginated_flat_and_redacted(small_plan, observer, expert_mli):
+    services.comment_add(
+        plan=small_plan.plan, actor=expert_mli, item_uid=small_plan.action_np.uid, body="À revoir"
+    )
+    page = action_row_page_for_user(user=observer, plan=small_plan.plan, per_page=2)
+    first, hidden = page.object_list
     assert page.paginator.num_pages == 2
+    assert hidden == {"redacted": True, "code": "A1.1.2", "classification": "DR"}
+    assert first["code"] == "A1.1.1"
+    assert first["redacted"] is False
+    assert first["objective"] == str(small_plan.objective11.uid)
+    assert (first["lead_state"], first["partner_states"]) == ("MLI", ["BFA", "NER"])
+    assert (first["budget_amount"], first["start_date"]) == ("1250000", "2025-02-01")
+    assert first["open_comments"] == 1
+    assert "indicators" not in first
+    last = action_row_page_for_user(user=observer, plan=small_plan.plan, per_page=2, page=2)
+    assert [row["code"] for row in last.object_list] == ["A2.1.1"]
+    assert last.object_list[0]["redacted"] is True
+
+
+def test_the_action_rows_take_the_same_number_of_queries_for_10_and_300_actions(
+    small_plan, expert_mli, django_assert_num_queries
+):
+    def rows() -> None:
+        list(action_row_page_for_user(user=expert_mli, plan=small_plan.plan, per_page=100))
+
+    make_actions(small_plan.plan, small_plan.objective12, 10)
+    expert_mli.access  # noqa: B018 (computed once per request, before the list)
+    with django_assert_num_queries(2):  # the count and the rows
+        rows()
+    make_actions(small_plan.plan, small_plan.objective21, 300)
+    with django_assert_num_queries(2):
+        rows()
 
 
 def test_plan_list_is_scoped(small_plan, observer, outsider, markings):
@@ -141,7 +170,7 @@ def test_the_tree_takes_the_same_number_of_queries_for_10_and_300_actions(
     plan = small_plan.plan
     make_actions(plan, small_plan.objective12, 10)
     expert_mli.access  # noqa: B018 (memberships are loaded once per request)
-    with django_assert_num_queries(11) as small:
+    with django_assert_num_queries(10) as small:
         plan_tree_for_user(user=expert_mli, plan=plan)
     make_actions(plan, small_plan.objective21, 300)
     with django_assert_num_queries(len(small.captured_queries)):

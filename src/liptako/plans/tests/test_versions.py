@@ -76,7 +76,7 @@ def test_the_snapshot_takes_a_constant_number_of_queries(
 ):
     from datetime import date
 
-    with django_assert_num_queries(12) as small:
+    with django_assert_num_queries(11) as small:
         plan_snapshot(plan=small_plan.plan)
     for n in range(15):
         action = services.action_create(
