@@ -156,10 +156,16 @@ CHOICES: dict[str, Any] = {
 }
 
 
-def _french_label(key: str, value: str) -> str:
+def french_choice_labels() -> dict[str, dict[str, str]]:
+    """The French label of every choice of the workbook's columns, by column key and value.
+
+    Built once per workbook: switching the active translation for each cell made the export
+    of a large plan spend a good part of its time in ``translation.override``."""
     with translation.override("fr"):
-        choices = CHOICES[key]
-        return str(choices(value).label) if value in choices.values else value
+        return {
+            key: {str(value): str(label) for value, label in choices.choices}
+            for key, choices in CHOICES.items()
+        }
 
 
 # --- Export ----------------------------------------------------------------------------------
@@ -228,6 +234,11 @@ def render_plan_xlsx(
     """The workbook of a (redacted) plan document. ``lock_versions`` (uid → edit version) is
     given for the live draft, so that an import can detect edits made since the export."""
     versions = lock_versions or {}
+    labels = french_choice_labels()
+
+    def french(key: str, value: str) -> str:
+        return labels[key].get(value, value)
+
     workbook = Workbook()
     info = workbook.active
     info.title = "Plan"
@@ -293,7 +304,7 @@ def render_plan_xlsx(
                         _date_cell(action["end_date"]),
                         _decimal_cell(action["budget_amount"]),
                         action["budget_currency"],
-                        _french_label("priority", action["priority"]),
+                        french("priority", action["priority"]),
                         action["classification"],
                         ", ".join(action["releasable_to"]),
                         *with_ids(action),
@@ -305,11 +316,11 @@ def render_plan_xlsx(
                             action["code"],
                             indicator["code"],
                             indicator["name"],
-                            _french_label("measure", indicator["measure"]),
+                            french("measure", indicator["measure"]),
                             indicator["unit"],
-                            _french_label("direction", indicator["direction"]),
-                            _french_label("time_aggregation", indicator["time_aggregation"]),
-                            _french_label("state_aggregation", indicator["state_aggregation"]),
+                            french("direction", indicator["direction"]),
+                            french("time_aggregation", indicator["time_aggregation"]),
+                            french("state_aggregation", indicator["state_aggregation"]),
                             _decimal_cell(indicator["baseline_value"]),
                             indicator["baseline_text"],
                             _date_cell(indicator["baseline_date"]),
