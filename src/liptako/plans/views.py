@@ -861,19 +861,75 @@ def roadmap_entries(tree: selectors.PlanTree, year: int) -> list[RoadmapEntry]:
     return entries
 
 
+def document_roadmap_entries(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]], year: int
+) -> list[RoadmapEntry]:
+    """The roadmap's entries of a frozen document's (axis, action) pairs
+    (:func:`selectors.document_actions`), as :func:`roadmap_entries` for the live draft."""
+    first, last = dt.date(year, 1, 1).isoformat(), dt.date(year, 12, 31).isoformat()
+    entries = []
+    for axis, action in pairs:
+        label = f"{axis['code']} {axis['title']}"
+        if action.get("redacted"):
+            entries.append(
+                RoadmapEntry(
+                    axis=label,
+                    code=action["code"],
+                    marking=action["classification"],
+                    is_redacted=True,
+                )
+            )
+        elif action["end_date"] >= first and action["start_date"] <= last:  # ISO dates
+            entries.append(
+                RoadmapEntry(
+                    axis=label,
+                    code=action["code"],
+                    title=action["title"],
+                    lead_state=action["lead_state"],
+                    start=dt.date.fromisoformat(action["start_date"]),
+                    end=dt.date.fromisoformat(action["end_date"]),
+                )
+            )
+    return entries
+
+
+# ``?version=brouillon`` on the roadmap: the live draft even when a version is in force.
+DRAFT_PARAMETER = "brouillon"
+
+
 @require_GET
 def roadmap(request: HttpRequest, plan_uid: uuid.UUID, year: int) -> HttpResponse:
+    """The roadmap of a year: of the version in force once one is adopted (with a link to the
+    live draft), else of the live draft (docs/decisions/0111)."""
     plan = access_plan(request.user, plan_uid)
     if not (plan.period_start.year - 1 <= year <= plan.period_end.year + 1):
         raise Http404
     form = OutlineFilterForm(request.GET or None, plan=plan)
-    tree = selectors.plan_tree_for_user(
-        user=request.user, plan=plan, filters=_filters(form), with_children=False
-    )
+    filters = _filters(form)
+    adopted = selectors.adopted_version_for_user(user=request.user, plan=plan)
+    shows_draft = adopted is None or request.GET.get("version") == DRAFT_PARAMETER
+    if adopted is not None and not shows_draft:
+        document = selectors.version_document_for_user(user=request.user, version=adopted)
+        shown = selectors.document_actions(document, filters)
+        entries = document_roadmap_entries(shown, year)
+        levels = {level.code: level for level in MarkingLevel.objects.all()}
+        codes = {document["plan"]["classification"]} | {
+            action["classification"] for _axis, action in shown if not action.get("redacted")
+        }
+        for code in codes:
+            raise_page_marking(request, levels.get(code))
+    else:
+        tree = selectors.plan_tree_for_user(
+            user=request.user, plan=plan, filters=filters, with_children=False
+        )
+        entries = roadmap_entries(tree, year)
+        raise_page_marking(request, plan.classification)
+        for entry in tree.actions:
+            if not entry.is_redacted:
+                raise_page_marking(request, entry.classification)
     states = dict(
         MemberState.objects.filter(alliance_id=plan.alliance_id).values_list("code", "name")
     )
-    entries = roadmap_entries(tree, year)
     svg = render_roadmap_svg(
         entries,
         year=year,
@@ -885,10 +941,6 @@ def roadmap(request: HttpRequest, plan_uid: uuid.UUID, year: int) -> HttpRespons
         legend_label=_("Lead state:"),
         today_label=_("Today"),
     )
-    raise_page_marking(request, plan.classification)
-    for entry in tree.actions:
-        if not entry.is_redacted:
-            raise_page_marking(request, entry.classification)
     context = {
         "plan": plan,
         "year": year,
@@ -898,6 +950,11 @@ def roadmap(request: HttpRequest, plan_uid: uuid.UUID, year: int) -> HttpRespons
         "count": len(entries),
         "previous_year": year - 1 if year > plan.period_start.year else None,
         "next_year": year + 1 if year < plan.period_end.year else None,
+        "adopted": adopted,
+        "shows_draft": shows_draft,
+        # Carried by the filters and the year links, so that the reader stays on the draft.
+        "draft_query": f"?version={DRAFT_PARAMETER}" if adopted and shows_draft else "",
+        "draft_parameter": DRAFT_PARAMETER,
     }
     if _fragment_wanted(request):
         return render(request, "plans/_roadmap.html", context)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from liptako.plans import services
 from liptako.plans.roadmap import RoadmapEntry, render_roadmap_svg
 
 MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
@@ -120,6 +121,57 @@ def test_the_roadmap_page_shows_the_years_actions_and_filters(client, small_plan
         ).content.decode()
     )
     assert "Harmoniser les procédures de transmission" not in filtered
+    assert "roadmap-source" not in body  # no version in force yet: the draft, without a note
+
+
+def adopt(version, secretariat) -> None:
+    """The row the validation workflow leaves on a version it adopts. Its services need keys
+    and signatures of every member state (validation's tests go through them); here only
+    the outcome matters."""
+    from liptako.validation.models import VersionState, VersionStatus
+
+    VersionState.objects.create(
+        version=version,
+        plan=version.plan,
+        status=VersionStatus.ADOPTED,
+        opened_by=secretariat,
+        quorum={},
+    )
+
+
+@pytest.mark.django_db
+def test_once_adopted_the_roadmap_shows_the_version_in_force_and_offers_the_draft(
+    client, small_plan, secretariat, observer
+):
+    plan = small_plan.plan
+    adopt(services.plan_version_freeze(plan=plan, actor=secretariat), secretariat)
+    services.action_update(
+        action=small_plan.action_np,
+        actor=secretariat,
+        lock_version=small_plan.action_np.lock_version,
+        data={"title": "Intitulé révisé dans le brouillon"},
+    )
+    client.force_login(observer)
+    url = f"/plans/{plan.uid}/feuille-de-route/2025/"
+    with time_machine.travel("2025-06-01 08:00:00+00:00"):
+        adopted = html.unescape(client.get(url).content.decode())
+        draft = html.unescape(client.get(url, {"version": "brouillon"}).content.decode())
+        filtered = html.unescape(client.get(url, {"lead_state": "BFA"}).content.decode())
+    assert "Harmoniser les procédures de transmission" in adopted
+    assert "Intitulé révisé dans le brouillon" not in adopted
+    assert "montre la <strong>version 1, adoptée</strong>" in adopted
+    assert f'href="{url}?version=brouillon"' in adopted
+    assert "Plan de fréquences partagé" not in adopted  # DR: redacted in the version too
+    assert small_plan.action_dr.code in adopted
+
+    assert "Intitulé révisé dans le brouillon" in draft
+    assert "Harmoniser les procédures de transmission" not in draft
+    assert "<strong>brouillon en cours</strong>, qui n'est pas adopté" in draft
+    assert '<input type="hidden" name="version" value="brouillon">' in draft  # filters stay
+
+    # The filters apply to the version as to the draft.
+    assert "Harmoniser les procédures de transmission" not in filtered
+    assert "<strong>version 1, adoptée</strong>" in filtered
 
 
 @pytest.mark.django_db
