@@ -16,14 +16,14 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	gettext chromium wrk
 
-.PHONY: help install debian-packages run test test-long lint pytest e2e bench clean
+.PHONY: help install debian-packages run test test-long lint pytest e2e bench load clean
 
 help:
 	@echo "make run     install, migrate, load the demo if the database is empty, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install, lint (ruff, mypy, migrations), then the whole test suite (unit and browser)"
 	@echo "make install create $(VENV) and install Liptako with its dev tools (idempotent)"
-	@echo "make test-long  the long tests (full access matrix, more property examples)"
-	@echo "make lint | make pytest | make e2e | make bench | make clean"
+	@echo "make test-long  the long tests: full access matrix, kill -9 crash loop, backups during writes, 1 minute of load"
+	@echo "make lint | make pytest | make e2e | make bench | make load | make clean"
 
 install: debian-packages $(STAMP)
 
@@ -65,11 +65,14 @@ pytest: install
 e2e: install
 	$(BIN)/pytest -m e2e e2e
 
-# The long tests: the access matrix with every user who may not see each object (make test asks
-# a sample) and more property-based examples (docs/security/access-control.md).
+# The long tests (CI runs them too): the access matrix with every user who may not see each
+# object (docs/security/access-control.md); crash consistency (100 kill -9 of the server while
+# it writes), backups taken during writes and restored, 60 s of load by 50 people
+# (docs/security/durability.md). On the database of DATABASE_URL (SQLite by default).
+# LIPTAKO_LONG_SCALE=0.2 for a quicker local run.
 test-long: install
-	LIPTAKO_ACCESS_MATRIX=full LIPTAKO_PROPERTY_EXAMPLES=40000 LIPTAKO_PROPERTY_VIEW_EXAMPLES=2000 \
-		$(BIN)/pytest src/liptako/tests/access
+	LIPTAKO_ACCESS_MATRIX=full $(BIN)/pytest src/liptako/tests/access/test_matrix.py
+	$(BIN)/pytest -m long durability
 
 # Response times and throughput on SQLite and PostgreSQL (127.0.0.1:5432, user postgres), then
 # signing, PDF, bundle and offline verification (issue 4), written to docs/benchmarks.md.
@@ -78,6 +81,11 @@ bench: install
 	$(BIN)/python bench/run.py --postgres $(BENCH_ARGS)
 	$(BIN)/python bench/validation.py --postgres $(BENCH_ARGS)
 	$(BIN)/python bench/monitoring.py --postgres $(BENCH_ARGS)
+
+# 50 people for 5 minutes on SQLite then PostgreSQL (locust), written to docs/benchmarks.md.
+# LOAD_ARGS="--seconds 60 --database sqlite --no-doc" for a short look.
+load: install
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,10 @@
     writes them back right after the flush, from the ``post_migrate`` signal the flush sends.
     Content types and permissions are left out: ``post_migrate`` itself re-creates them.
 
+``run_concurrently`` and ``as_sqlite_waits``
+    Start eight writers at once, each in its own thread and connection; retry only where the
+    in-memory SQLite test database fails instead of waiting (see their docstrings).
+
 ``instance_key_in_tmp_path``
     Points ``settings.INSTANCE_SIGNING_KEY_PATH`` at a fresh temporary file, so a test that
     signs a checkpoint never creates or reads the real instance key in ``LIPTAKO_HOME``.
@@ -32,14 +36,16 @@ and in the test::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core import serializers
-from django.db import connections, router
+from django.db import OperationalError, connection, connections, router
 from django.db.models import Model
 from django.db.models.signals import post_migrate
 from pytest_django.fixtures import Settings
@@ -117,7 +123,36 @@ def audit_transactional_db(transactional_db: None) -> Iterator[None]:
     for alias in aliases:
         # Threads of the test close their own connections; this is the test's own one.
         empty_audit_tables(alias)
+        _lift_other_sqlite_triggers_during_flush(alias)
         _restore_after_flush(alias)
+
+
+def _lift_other_sqlite_triggers_during_flush(alias: str) -> None:
+    """Drop the other append-only triggers (frozen plan versions…) until the flush is done.
+
+    On SQLite the flush is a ``DELETE`` that they would refuse; their statements are read from
+    the schema and run again from the ``post_migrate`` signal the flush sends. (PostgreSQL
+    flushes with ``TRUNCATE``, which fires no row trigger.)
+    """
+    connection = connections[alias]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+
+    def recreate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+        if using != alias:
+            return
+        post_migrate.disconnect(recreate, dispatch_uid=uid)
+        with connections[alias].cursor() as cursor:
+            for _name, sql in triggers:
+                cursor.execute(sql)
+
+    uid = f"liptako.audit.testing.triggers.{alias}"
+    post_migrate.connect(recreate, dispatch_uid=uid, weak=False)
 
 
 @pytest.fixture
@@ -126,3 +161,50 @@ def instance_key_in_tmp_path(settings: Settings, tmp_path: Path) -> Path:
     path = tmp_path / "instance_ed25519.pem"
     settings.INSTANCE_SIGNING_KEY_PATH = path
     return path
+
+
+def as_sqlite_waits(step: Callable[[], object]) -> None:
+    """Run ``step``; on the in-memory SQLite *test* database only, retry it while locked.
+
+    That database shares one cache between threads, where a busy writer makes the others fail
+    at once ("database table is locked") instead of waiting as a file database does with its
+    busy timeout; the retry stands in for that wait. Anywhere else an error is raised as is
+    (``LIPTAKO_TEST_SQLITE_NAME=/tmp/test.sqlite3`` runs the suite on a file, with no retry).
+    """
+    for _attempt in range(2000):
+        try:
+            step()
+        except OperationalError as error:
+            in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
+            if not in_memory:
+                raise
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.002)
+        else:
+            return
+    raise AssertionError("a writer waited too long for the database")
+
+
+def run_concurrently(target: Callable[[int], None], writers: int = 8) -> list[BaseException]:
+    """Start ``writers`` threads together (each its own connection) running ``target(n)``;
+    the errors they raised."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(writers)
+
+    def writer(number: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            target(number)
+        except BaseException as error:  # reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return errors

@@ -1297,7 +1297,11 @@ def plan_version_freeze(
     """
     _require(actor, "plans.freeze_plan", plan, _("Only the secretariat freezes a plan."))
     with transaction.atomic():
-        locked = Plan.objects.select_for_update().get(pk=plan.pk)
+        # NO KEY UPDATE, not UPDATE: a comment or an item added at the same moment checks its
+        # foreign key to the plan at COMMIT (KEY SHARE), after its audit row took the chain
+        # head; a FOR UPDATE here would wait for that head while holding the plan, and
+        # PostgreSQL would end one of the two in a deadlock (docs/decisions/0184).
+        locked = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         if not locked.is_editable:
             raise PermissionDenied(_("Only a plan being drafted can be frozen."))
         document = plan_snapshot(plan=locked)

@@ -577,7 +577,8 @@ def validation_open(
     """
     _require_secretariat(actor, _("Only the secretariat sends a plan to validation."))
     with transaction.atomic():
-        locked = Plan.objects.select_for_update().get(pk=plan.pk)
+        # NO KEY UPDATE: see plan_version_freeze (docs/decisions/0184).
+        locked = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         superseded = None
         if locked.status == PlanStatus.IN_VALIDATION:
             superseded = VersionState.objects.select_for_update().get(

@@ -4,61 +4,23 @@ On PostgreSQL writers queue on the head row's lock (``SELECT ... FOR UPDATE``); 
 the database write lock taken at ``BEGIN IMMEDIATE``, waited for by the busy timeout. The
 default SQLite *test* database is in memory with a shared cache, where a busy writer makes
 the others fail at once ("database table is locked") instead of waiting: there, and only
-there, :func:`_as_sqlite_waits` retries, standing in for the busy timeout of a file database.
+there, ``as_sqlite_waits`` retries, standing in for the busy timeout of a file database.
 (``LIPTAKO_TEST_SQLITE_NAME=/tmp/test.sqlite3`` runs the suite on a file, with no retry.)
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 
 from liptako.audit.models import AuditEvent, AuditHead
 from liptako.audit.services import audit_checkpoint_create, audit_record
+from liptako.audit.testing import as_sqlite_waits, run_concurrently
 from liptako.audit.verify import verify_chain
 
-WRITERS = 8
+WRITERS = 8  # run_concurrently's default
 EVENTS_PER_WRITER = 5
-
-
-def _as_sqlite_waits(step: Callable[[], object]) -> None:
-    for _attempt in range(2000):
-        try:
-            step()
-        except OperationalError as error:
-            if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
-                raise
-            if "locked" not in str(error):
-                raise
-            time.sleep(0.002)
-        else:
-            return
-    raise AssertionError("a writer waited too long for the database")
-
-
-def _run_writers(target: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(WRITERS)
-
-    def writer(number: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            target(number)
-        except BaseException as error:  # reported by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return errors
 
 
 def test_eight_concurrent_writers_make_one_chain(audit_transactional_db: None) -> None:
@@ -71,9 +33,9 @@ def test_eight_concurrent_writers_make_one_chain(audit_transactional_db: None) -
                         actor=None, verb="thing.change", payload={"writer": number, "index": index}
                     )
 
-            _as_sqlite_waits(step)
+            as_sqlite_waits(step)
 
-    errors = _run_writers(append)
+    errors = run_concurrently(append)
 
     assert errors == []
     total = WRITERS * EVENTS_PER_WRITER
@@ -96,16 +58,16 @@ def test_concurrent_checkpoints_and_writers_keep_the_chain_whole(
     def work(number: int) -> None:
         for index in range(3):
             if number % 2:
-                _as_sqlite_waits(lambda: audit_checkpoint_create(actor=None))
+                as_sqlite_waits(lambda: audit_checkpoint_create(actor=None))
             else:
 
                 def step(index: int = index) -> None:
                     with transaction.atomic():
                         audit_record(actor=None, verb="thing.change", payload={"n": index})
 
-                _as_sqlite_waits(step)
+                as_sqlite_waits(step)
 
-    errors = _run_writers(work)
+    errors = run_concurrently(work)
 
     assert errors == []
     result = verify_chain()
@@ -123,26 +85,26 @@ def test_verify_while_writers_append_raises_no_false_alarm(
     def verify_repeatedly() -> None:
         try:
             while not done.is_set():
-                _as_sqlite_waits(lambda: results.append(verify_chain()))
+                as_sqlite_waits(lambda: results.append(verify_chain()))
         finally:
             connection.close()
 
     def append(number: int) -> None:
         for index in range(EVENTS_PER_WRITER):
             if number == 0 and index % 2:
-                _as_sqlite_waits(lambda: audit_checkpoint_create(actor=None))
+                as_sqlite_waits(lambda: audit_checkpoint_create(actor=None))
                 continue
 
             def step(index: int = index) -> None:
                 with transaction.atomic():
                     audit_record(actor=None, verb="thing.change", payload={"n": index})
 
-            _as_sqlite_waits(step)
+            as_sqlite_waits(step)
 
     verifier = threading.Thread(target=verify_repeatedly)
     verifier.start()
     try:
-        errors = _run_writers(append)
+        errors = run_concurrently(append)
     finally:
         done.set()
         verifier.join(timeout=120)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from liptako.accounts.models import User
+from liptako.audit.testing import audit_transactional_db  # noqa: F401
 from liptako.core.models import MarkingLevel
 from liptako.plans import services
 from liptako.plans.models import Action, Axis, Indicator, Milestone, Objective, Plan

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from liptako.accounts.models import Role, User
 from liptako.alliance.models import MemberState
+from liptako.audit.testing import audit_transactional_db  # noqa: F401
 from liptako.core.models import MarkingLevel
 from liptako.plans import services as plan_services
 from liptako.plans.models import Plan, PlanVersion
