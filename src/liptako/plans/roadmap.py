@@ -53,8 +53,13 @@ def render_roadmap_svg(
     redacted_label: str = "",
     legend_label: str = "",
     today_label: str = "",
+    fixed_colours: dict[str, str] | None = None,
 ) -> str:
-    """The SVG document of ``entries`` (in plan order) on the timeline of ``year``."""
+    """The SVG document of ``entries`` (in plan order) on the timeline of ``year``.
+
+    ``fixed_colours``: a fixed colour per ``lead_state`` key instead of the palette (monitoring
+    colours the bars by status, with the status as the key).
+    """
     first, last = date(year, 1, 1), date(year, 12, 31)
     days = (last - first).days + 1
 
@@ -63,6 +68,7 @@ def render_roadmap_svg(
 
     states = sorted({entry.lead_state for entry in entries if entry.lead_state} | set(state_names))
     colours = {state: PALETTE[index % len(PALETTE)] for index, state in enumerate(states)}
+    colours.update(fixed_colours or {})
 
     rows: list[str] = []
     y = HEADER_HEIGHT
