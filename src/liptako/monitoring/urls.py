@@ -23,6 +23,16 @@ urlpatterns = [
     ),
     path("periodes/<str:period_uid>/cloturer/", views.period_close, name="period-close"),
     path("periodes/<str:period_uid>/rouvrir/", views.period_reopen, name="period-reopen"),
+    path(
+        "periodes/<str:period_uid>/rapport-trimestriel.pdf",
+        views.quarterly_pdf,
+        name="quarterly-pdf",
+    ),
+    path(
+        "periodes/<str:period_uid>/rapport-trimestriel.docx",
+        views.quarterly_docx,
+        name="quarterly-docx",
+    ),
     path("periodes/<str:period_uid>/cibles/", views.period_targets, name="period-targets"),
     path(
         "periodes/<str:period_uid>/rapports/<str:state_code>/",

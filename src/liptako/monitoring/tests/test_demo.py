@@ -55,3 +55,30 @@ def test_the_demo_reports_q1_to_q3_2025_with_a_realistic_mix(demo: Path) -> None
         user=User.objects.get(username="secretariat"), plan=plan, dimension="plan"
     )
     assert rollup.rows[0].percent_complete
+
+
+def test_the_demo_s_q3_2025_quarterly_report_is_ready_to_download(demo: Path, client) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from liptako.accounts.models import User
+
+    period = ReportingPeriod.objects.get(label="T3 2025")
+    client.force_login(User.objects.get(username="secretariat"))
+    periods_page = client.get(f"/suivi/plans/{period.plan.uid}/periodes/").content.decode()
+    url = f"/suivi/periodes/{period.uid}/rapport-trimestriel.pdf"
+    assert url in periods_page
+    response = client.get(url)
+    assert response.status_code == 200
+    text = " ".join(
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "Rapport trimestriel de mise en œuvre" in text
+    assert "Période T3 2025" in text
+    # Mali's Q3 report is accepted, Burkina Faso's awaits review, Niger's is a draft.
+    assert "Mali Accepté oui" in text
+    assert "Burkina Faso Soumis non" in text
+    assert "Niger Brouillon" in text
+    assert "Actions en retard" in text
