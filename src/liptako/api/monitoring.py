@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -478,6 +479,9 @@ def get_dashboard(
         for dimension in ("plan", "axis", "lead_state", "partner_state")
     }
     matrix = selectors.report_matrix(plan=plan, today=today, member_state=member_state)
+    follow_ups = selectors.open_follow_ups_for_user(
+        user=user, plan=plan, today=today, member_state=member_state
+    )
     return {
         "plan": str(plan.uid),
         "member_state": member_state.code if member_state else None,
@@ -497,4 +501,21 @@ def get_dashboard(
             }
             for cell in matrix.late
         ],
+        "open_follow_ups": [
+            {
+                "reference": decision.reference,
+                "follow_up": decision.follow_up,
+                "owner": str(decision.follow_up_owner or ""),
+                "due_date": decision.due_date.isoformat() if decision.due_date else None,
+                "is_overdue": decision.due_date is not None and decision.due_date < today,
+            }
+            for decision in follow_ups.items
+        ],
+        "open_follow_ups_total": follow_ups.total,
+        "quarterly_report": {
+            "pdf": reverse("monitoring:quarterly-pdf", args=[as_of.uid]),
+            "docx": reverse("monitoring:quarterly-docx", args=[as_of.uid]),
+        }
+        if as_of is not None
+        else None,
     }

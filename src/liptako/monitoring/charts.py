@@ -5,11 +5,17 @@ The SVG scales with its container (``viewBox``), so it reads on a tablet as on a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.utils.dates import MONTHS_AP
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from liptako.plans.roadmap import RoadmapEntry, render_roadmap_svg
 
 # Colours by status (accessible contrast on white; the legend repeats them in words).
 STATUS_COLOURS = {
@@ -133,4 +139,40 @@ def percent_column_chart(points: Sequence[tuple[str, str, int, str]], *, title: 
         column_width=column_width,
         columns=tuple(columns),
         title=title,
+    )
+
+
+def status_roadmap_svg(actions: Sequence[Any], *, year: int, today: dt.date, title: str) -> str:
+    """The plans' roadmap timeline of ``year``, its bars coloured by progress status.
+
+    ``actions``: annotated with ``progress_status`` (rollups.annotated_actions), their axis
+    loaded. The roadmap colours bars by the entry's ``lead_state`` key: here the status label,
+    which the bar's tooltip and the legend then show.
+    """
+    from liptako.monitoring.rollups import STATUS_ORDER, status_label
+
+    labels = {status: status_label(status) for status in STATUS_ORDER}
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    entries = [
+        RoadmapEntry(
+            axis=f"{action.objective.axis.code} {action.objective.axis.title}",
+            code=action.code,
+            title=action.title,
+            lead_state=labels[action.progress_status],
+            start=action.start_date,
+            end=action.end_date,
+        )
+        for action in actions
+        if action.start_date <= last and action.end_date >= first
+    ]
+    return render_roadmap_svg(
+        entries,
+        year=year,
+        today=today,
+        month_names=[str(MONTHS_AP[month]) for month in range(1, 13)],
+        state_names={label: label for label in labels.values()},
+        title=title,
+        legend_label=_("Status:"),
+        today_label=_("Today"),
+        fixed_colours={labels[status]: colour for status, colour in STATUS_COLOURS.items()},
     )

@@ -7,10 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from liptako.alliance.models import MemberState
+from liptako.meetings.models import MeetingDecision
+from liptako.meetings.selectors import follow_up_list_for_user
 from liptako.monitoring.models import (
     Evidence,
     IndicatorValue,
@@ -212,3 +214,66 @@ def late_actions_for_user(
     return list(
         actions.select_related("lead_state", "classification").order_by("end_date", "position")
     )
+
+
+def roadmap_actions_for_user(
+    *,
+    user: Any,
+    plan: Plan,
+    as_of: ReportingPeriod | None,
+    today: dt.date,
+    member_state: MemberState | None = None,
+) -> list[Action]:
+    """Visible actions in plan order with their progress status and axis (1 query)."""
+    from liptako.monitoring.rollups import annotated_actions
+
+    actions = annotated_actions(
+        user=user,
+        plan=plan,
+        as_of=as_of,
+        today=today,
+        member_state_id=member_state.pk if member_state is not None else None,
+    )
+    return list(
+        actions.select_related("objective__axis").order_by(
+            "objective__axis__position", "objective__position", "position", "pk"
+        )
+    )
+
+
+def concerning_plan(plan: Plan) -> Q:
+    """Decisions about the plan: taken in a meeting on it, on one of its versions or actions."""
+    through = MeetingDecision.actions.through
+    return (
+        Q(meeting__plan=plan)
+        | Q(plan_version__plan=plan)
+        | Q(pk__in=through.objects.filter(action__plan=plan).values("meetingdecision_id"))
+    )
+
+
+@dataclass
+class FollowUps:
+    items: list[MeetingDecision]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def open_follow_ups_for_user(
+    *,
+    user: Any,
+    plan: Plan,
+    today: dt.date,
+    member_state: MemberState | None = None,
+    limit: int = 10,
+) -> FollowUps:
+    """Open follow-ups of meeting decisions on the plan (those a member state owns, for its
+    dashboard), overdue first: the first ``limit`` and the total (3 queries)."""
+    decisions = follow_up_list_for_user(
+        user=user,
+        member_state_ids=frozenset({member_state.pk}) if member_state is not None else None,
+        today=today,
+    ).filter(concerning_plan(plan))
+    return FollowUps(items=list(decisions[:limit]), total=decisions.count())

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from liptako.accounts.models import User
 from liptako.alliance.models import MemberState
 from liptako.core.marking import raise_page_marking
+from liptako.documents.selectors import report_language
 from liptako.monitoring import charts, selectors, services
 from liptako.monitoring.evidence import max_evidence_bytes
 from liptako.monitoring.exceptions import StaleReport
@@ -40,7 +43,13 @@ from liptako.monitoring.permissions import (
     can_report_for,
     may_read_report,
 )
-from liptako.monitoring.rollups import indicator_achievements_for_user, rollup_for_user
+from liptako.monitoring.quarterly import QuarterlyReport, quarterly_report_for_user
+from liptako.monitoring.quarterly_render import render_quarterly_docx, render_quarterly_pdf
+from liptako.monitoring.rollups import (
+    indicator_achievements_for_user,
+    rollup_for_user,
+    visible_indicators,
+)
 from liptako.plans.models import Action, Indicator, Plan, PlanStatus
 from liptako.plans.permissions import access_action
 
@@ -87,8 +96,26 @@ def _dashboard_context(
         title=_("Percent complete by axis"),
     )
     matrix = selectors.report_matrix(plan=plan, today=today, member_state=member_state)
+    # One page of the indicator table: its figures are computed for that page only.
+    indicator_page = Paginator(
+        visible_indicators(user=request.user, plan=plan), settings.PAGE_SIZE
+    ).get_page(request.GET.get("indicateurs"))
+    year = as_of.start.year if as_of is not None else today.year
+    roadmap = charts.status_roadmap_svg(
+        selectors.roadmap_actions_for_user(
+            user=request.user, plan=plan, as_of=as_of, today=today, member_state=member_state
+        ),
+        year=year,
+        today=today,
+        title=_("Roadmap %(year)s by status") % {"year": year},
+    )
     return {
         "plan": plan,
+        "roadmap_svg": roadmap,
+        "roadmap_year": str(year),  # not "2 025"
+        "follow_ups": selectors.open_follow_ups_for_user(
+            user=request.user, plan=plan, today=today, member_state=member_state
+        ),
         "member_state": member_state,
         "periods": periods,
         "as_of": as_of,
@@ -100,9 +127,12 @@ def _dashboard_context(
             user=request.user, plan=plan, today=today, member_state=member_state
         ),
         "late_reports": matrix.late,
-        "indicators": indicator_achievements_for_user(user=request.user, plan=plan, as_of=as_of)
+        "indicators": indicator_achievements_for_user(
+            user=request.user, plan=plan, as_of=as_of, indicators=list(indicator_page)
+        )
         if as_of is not None
         else [],
+        "indicator_page": indicator_page,
         "states": selectors.member_states_of(plan),
         "status_colours": charts.STATUS_COLOURS,
     }
@@ -166,6 +196,7 @@ def periods(request: HttpRequest, plan_uid: str) -> HttpResponse:
         {
             "plan": plan,
             "matrix": selectors.report_matrix(plan=plan),
+            "today": timezone.localdate(),
             "can_manage": can_manage,
             "settings_form": settings_form,
             "reopen_form": ReopenForm(),
@@ -544,3 +575,33 @@ def action_progress(request: HttpRequest, plan_uid: str, action_uid: str) -> Htt
             "status_colours": charts.STATUS_COLOURS,
         },
     )
+
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _quarterly(request: HttpRequest, period_uid: str) -> QuarterlyReport:
+    period = access_period(request.user, period_uid)
+    language = report_language(request.GET.get("lang"))
+    return quarterly_report_for_user(user=request.user, period=period, language=language)
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # marked documents stay out of shared caches
+    return response
+
+
+@require_GET
+def quarterly_pdf(request: HttpRequest, period_uid: str) -> HttpResponse:
+    """The period's quarterly report (French; ``?lang=en`` for English)."""
+    report = _quarterly(request, period_uid)
+    return _attachment(render_quarterly_pdf(report), PDF, f"{report.file_stem}.pdf")
+
+
+@require_GET
+def quarterly_docx(request: HttpRequest, period_uid: str) -> HttpResponse:
+    report = _quarterly(request, period_uid)
+    return _attachment(render_quarterly_docx(report), DOCX, f"{report.file_stem}.docx")
