@@ -180,8 +180,11 @@ class Unavailable(Exception):
 def _client(context: BenchContext) -> Any:
     from django.test import Client
 
+    from liptako.testing import second_factor_given_to_client
+
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(context.secretariat)
+    second_factor_given_to_client(client, context.secretariat)  # the secretariat needs one
     return client
 
 

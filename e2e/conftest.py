@@ -7,6 +7,7 @@ database backends are covered by the unit tests.
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
@@ -41,6 +42,45 @@ class DemoAccount:
     password: str
     role: str
     member_state: str
+    totp_secret: str = ""  # base32; the accounts whose role requires a second factor
+
+
+LOGIN_PATH = "/comptes/connexion/"
+LOGIN_CODE_PATH = "/comptes/connexion/code/"
+TOTP_STEP_SECONDS = 30
+# The last TOTP time step used per username: a code is accepted once, so a second log-in of the
+# same account within the same 30 s waits for the next code (as a person would).
+_last_totp_step: dict[str, int] = {}
+
+
+def totp_code(account: DemoAccount) -> str:
+    """The code the reviewer's authenticator app would show now for ``account``; waits for the
+    next one when this run already used the current one."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(base64.b32decode(account.totp_secret))
+    step = int(totp.t())
+    if step <= _last_totp_step.get(account.username, -1):
+        time.sleep(TOTP_STEP_SECONDS - time.time() % TOTP_STEP_SECONDS + 0.5)
+        step = int(totp.t())
+    _last_totp_step[account.username] = step
+    return f"{totp.token():06d}"
+
+
+def log_in(page: Page, instance: Instance, username: str) -> None:
+    """Log ``username`` in through the log-in page (opened unless the page is on it already),
+    then give the second factor when asked: the TOTP code computed from the demo's secret."""
+    account = instance.accounts[username]
+    if LOGIN_PATH not in page.url:
+        page.goto(instance.url(LOGIN_PATH))
+    page.locator("input[name=username]").fill(account.username)
+    page.locator("input[name=password]").fill(account.password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    if LOGIN_CODE_PATH in page.url:
+        page.locator("input[name=code]").fill(totp_code(account))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
 
 
 @dataclass(frozen=True)
@@ -67,7 +107,8 @@ def _read_accounts(path: Path) -> dict[str, DemoAccount]:
             continue
         username, password, role = fields[:3]
         member_state = fields[3] if len(fields) > 3 else ""
-        accounts[username] = DemoAccount(username, password, role, member_state)
+        totp_secret = fields[4] if len(fields) > 4 else ""
+        accounts[username] = DemoAccount(username, password, role, member_state, totp_secret)
     return accounts
 
 

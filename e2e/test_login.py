@@ -7,16 +7,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from e2e import conftest
 from e2e.conftest import ARTIFACTS, Instance
 
 pytestmark = pytest.mark.e2e
 
 
 def log_in(page: Page, instance: Instance, username: str) -> None:
-    account = instance.accounts[username]
-    page.locator("input[name=username]").fill(account.username)
-    page.locator("input[name=password]").fill(account.password)
-    page.locator("main form button[type=submit]").click()
+    conftest.log_in(page, instance, username)
 
 
 def test_a_demo_user_logs_in_in_french_switches_to_english_and_logs_out(
@@ -103,3 +101,23 @@ def test_printed_pages_keep_the_marking_and_drop_the_navigation(
     frame_header = page.locator(".print-frame > thead")
     assert frame_header.evaluate("e => getComputedStyle(e).display") == "table-header-group"
     assert page.pdf(format="A4").startswith(b"%PDF")
+
+
+def test_a_validator_gives_the_code_of_the_app_after_the_password(
+    page: Page, instance: Instance
+) -> None:
+    account = instance.accounts["validateur.mli"]
+    assert account.totp_secret, "the demo gives the validators a second factor"
+    page.goto(instance.url("/plans/"))
+    page.locator("input[name=username]").fill(account.username)
+    page.locator("input[name=password]").fill(account.password)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/comptes/connexion/code/\?next="))
+    expect(page.locator("h1")).to_have_text("Second facteur")
+    page.locator("input[name=code]").fill("000000")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("main")).to_contain_text("Ce code n\u2019est pas valide")
+    page.wait_for_timeout(1500)  # after a failure, django-otp refuses any code for 1 s
+    page.locator("input[name=code]").fill(conftest.totp_code(account))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_url(instance.url("/plans/"))

@@ -8,17 +8,15 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from e2e import conftest
 from e2e.conftest import Instance
 
 pytestmark = pytest.mark.e2e
 
 
 def log_in(page: Page, instance: Instance, username: str) -> None:
-    account = instance.accounts[username]
     page.goto(instance.url("/comptes/connexion/"))
-    page.locator("input[name=username]").fill(account.username)
-    page.locator("input[name=password]").fill(account.password)
-    page.locator("main form button[type=submit]").click()
+    conftest.log_in(page, instance, username)
     expect(page.locator("h1")).to_be_visible()
 
 

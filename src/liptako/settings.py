@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "liptako.documents",
     "liptako.api",
     "liptako.demo",
+    # After Liptako's apps: their catalogues win over django-otp's French ("Log in").
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page requires a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Absolute session lifetime, then the second factor (docs/security/authentication.md).
+    "liptako.accounts.middleware.SessionLifetimeMiddleware",
+    "liptako.accounts.middleware.SecondFactorMiddleware",
     "liptako.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -151,6 +158,8 @@ SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Absolute timeout: a session ends this many hours after its log-in, however active.
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -162,6 +171,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-factor authentication (django-otp): TOTP apps and single-use recovery codes. Required for
+# the roles of accounts.models.SECOND_FACTOR_ROLES, optional for the others.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Liptako")
+RECOVERY_CODE_COUNT = 10
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -3,6 +3,12 @@
 Loaded as a pytest plugin by the root ``conftest.py``. Personas (STYLE.md §18): secretariat,
 expert_mli, validator_bfa, focal_point_ner, observer (Mali, NP clearance only), outsider (an
 account with no membership) and admin (technical administrator, sees no content).
+
+Second factor (test-only, docs/security/authentication.md): ``make_user`` gives the roles that
+require one a confirmed TOTP device with the RFC 6238 test secret (``TEST_TOTP_KEY``), and
+``client.force_login`` / ``client.login`` give a session whose second factor is already given,
+so the pages of every app are tested as a fully logged-in user sees them. Tests of the second
+factor itself log in through the log-in page (``client.post``), which these shortcuts bypass.
 """
 
 from __future__ import annotations
@@ -11,14 +17,71 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import django_otp
 import pytest
+from django.test.client import ClientMixin
 from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from liptako.accounts.models import Membership, Role, User
+from liptako.accounts import sessions
+from liptako.accounts.models import SECOND_FACTOR_ROLES, Membership, Role, User
 from liptako.alliance.models import Alliance, MemberState
 from liptako.core.models import MarkingLevel
 
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 (tests only)
+# RFC 6238's test secret ("12345678901234567890"), hex as django-otp stores it.
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def give_second_factor(user: User) -> TOTPDevice:
+    """A confirmed TOTP device for ``user`` (the test secret), created if missing."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="tests", key=TEST_TOTP_KEY, confirmed=True
+        )
+    return device
+
+
+def totp_code_now(key_hex: str = TEST_TOTP_KEY, *, step_offset: int = 0) -> str:
+    """The code an authenticator app shows now for ``key_hex`` (``step_offset`` steps later)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(bytes.fromhex(key_hex))
+    totp.time = totp.time + 30 * step_offset
+    return f"{totp.token():06d}"
+
+
+_original_login = ClientMixin._login  # type: ignore[attr-defined]
+
+
+def _login_with_second_factor(self: ClientMixin, user: User, backend: str | None = None) -> None:
+    """``Client._login`` (force_login, login), then the second factor marked as given."""
+    _original_login(self, user, backend)
+    second_factor_given_to_client(self, user)
+
+
+def second_factor_given_to_client(client: ClientMixin, user: User) -> None:
+    """Mark the test client's session (after ``force_login``) as having given its second
+    factor, with a test device for a user whose role requires one. Used by the fixture below
+    and by the benchmark script (bench/run.py), which runs outside pytest."""
+    needs_factor = user.requires_second_factor
+    device = (
+        give_second_factor(user)
+        if needs_factor
+        else TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    )
+    if device is None:
+        return
+    session = client.session
+    session[django_otp.DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.pop(sessions.SECOND_FACTOR_KEY, None)
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ClientMixin, "_login", _login_with_second_factor)
 
 
 @dataclass
@@ -105,6 +168,8 @@ def make_user(
     )
     if role is not None:
         Membership.objects.create(user=user, role=role, member_state=member_state)
+        if role in SECOND_FACTOR_ROLES:
+            give_second_factor(user)
     return user
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from liptako.core.models import BaseModel, MarkingLevel
@@ -27,6 +28,10 @@ class Role(models.TextChoices):
 
 # Roles held for the whole alliance; every other role is held for one member state.
 ALLIANCE_WIDE_ROLES = frozenset({Role.SECRETARIAT, Role.ADMIN})
+
+# Roles that run the process, sign or hold the keys: their accounts need a second factor
+# (docs/security/authentication.md). Everyone else may enrol from their profile.
+SECOND_FACTOR_ROLES = frozenset({Role.SECRETARIAT, Role.VALIDATOR, Role.AUTHORITY, Role.ADMIN})
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -82,6 +87,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Part of every session's authentication hash: raising it ends every session of the user
+    # at their next request, in every browser (log-out, password change, deactivation).
+    session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -91,6 +99,27 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full_name = self.get_full_name()
         return full_name or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash covers the password only; the epoch lets Liptako end every session
+        # without touching the password (accounts.services.user_sessions_end).
+        return salted_hmac(
+            "liptako.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    @property
+    def requires_second_factor(self) -> bool:
+        """True when the user's roles require a second factor (SECOND_FACTOR_ROLES).
+
+        A query, not ``access``: asked at log-in, it must not freeze the cached roles.
+        """
+        return self.is_superuser or (
+            self.pk is not None
+            and self.memberships.filter(role__in=list(SECOND_FACTOR_ROLES)).exists()
+        )
 
     @cached_property
     def access(self) -> Access:

@@ -12,8 +12,11 @@ from zoneinfo import available_timezones
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone as django_timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liptako.accounts.models import ALLIANCE_WIDE_ROLES, ApiToken, Membership, User
 from liptako.audit.services import audit_record
@@ -103,23 +106,101 @@ def user_login_failure_record(
 
 
 def user_logout_record(*, user: User, ip_address: str | None) -> None:
-    """Record a log-out (audit ``user.logout``)."""
+    """Record a log-out (audit ``user.logout``) and end every other session of the user.
+
+    Logging out in one browser logs out everywhere (the session epoch, ``user_sessions_end``).
+    """
     with transaction.atomic():
+        _sessions_end(user)
         audit_record(
             actor=user, verb="user.logout", target=user, payload={"ip_address": ip_address}
         )
 
 
+def _sessions_end(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
+def user_sessions_end(*, actor: User | None, user: User) -> None:
+    """End every session of ``user``, in every browser, at its next request (audited).
+
+    The caller that wants to keep its own session calls ``update_session_auth_hash`` after.
+    """
+    with transaction.atomic():
+        _sessions_end(user)
+        audit_record(actor=actor, verb="user.sessions_end", target=user, payload={})
+
+
+def user_deactivate(*, actor: User | None, user: User) -> User:
+    """Deactivate ``user``'s account: no log-in, no API token, every session ends.
+
+    Deactivating an inactive account changes nothing (no audit row).
+    """
+    with transaction.atomic():
+        updated = User.objects.filter(pk=user.pk, is_active=True).update(
+            is_active=False, session_epoch=F("session_epoch") + 1
+        )
+        user.refresh_from_db(fields=["is_active", "session_epoch"])
+        if updated:
+            audit_record(actor=actor, verb="user.deactivate", target=user, payload={})
+    return user
+
+
+# --- Lockout (django-axes) ------------------------------------------------------------------
+
+
+def user_lockout_record(*, username: str, ip_address: str | None, failures: int | None) -> None:
+    """Record that ``failures`` failures locked ``username`` out from that address.
+
+    django-axes reports every refused attempt of a locked pair; only the one that reaches the
+    limit starts the lockout, and only it is recorded (``user.lockout``; the later refusals
+    are ``user.login_failed`` with ``locked_out``).
+    """
+    if failures != settings.AXES_FAILURE_LIMIT:
+        return
+    username = username[: User._meta.get_field("username").max_length or 150]
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            verb="user.lockout",
+            target=User.objects.filter(username=username).first(),
+            payload={
+                "username": username,
+                "ip_address": ip_address,
+                "failure_limit": settings.AXES_FAILURE_LIMIT,
+            },
+        )
+
+
+def user_unlock(*, actor: User | None, username: str) -> int:
+    """Lift the lockout of ``username`` (every address) and record it; returns the number of
+    failure records removed (0: it was not locked, and nothing is recorded)."""
+    from axes.models import AccessAttempt
+
+    with transaction.atomic():
+        removed, _by_model = AccessAttempt.objects.filter(username=username).delete()
+        if removed:
+            audit_record(
+                actor=actor,
+                verb="user.unlock",
+                target=User.objects.filter(username=username).first(),
+                payload={"username": username, "attempts_removed": removed},
+            )
+    return removed
+
+
 def user_password_change(*, actor: User, user: User, new_password: str) -> None:
     """Set ``user``'s password (already validated by the form) and record it.
 
-    The hash is argon2 (settings.PASSWORD_HASHERS). Other sessions of the user end because
-    their session hash no longer matches; the caller keeps the current one with
+    The hash is argon2id (settings.PASSWORD_HASHERS). Every session of the user ends (new
+    password and new session epoch); the caller keeps the current one with
     ``update_session_auth_hash``. The audit payload never holds the password.
     """
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
+        _sessions_end(user)
         audit_record(actor=actor, verb="user.password_change", target=user, payload={})
 
 
@@ -235,3 +316,199 @@ def api_token_mark_used(*, token: ApiToken) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_TOKEN_TOUCH_INTERVAL)
     ).update(last_used_at=now)
     token.last_used_at = now
+
+
+# --- Two-factor authentication --------------------------------------------------------------
+# TOTP (an authenticator app) and single-use recovery codes, through django-otp. Who must have
+# one: User.requires_second_factor; the log-in and enrolment pages: accounts/views.py.
+
+TOTP_DEVICE_NAME = "TOTP"
+RECOVERY_DEVICE_NAME = "Codes de secours"
+TOTP_TOLERANCE = 1  # steps of 30 s either side: a phone's clock a little off still works
+
+
+def totp_key_new() -> str:
+    """A new random TOTP secret (160 bits, hex, as django-otp stores it)."""
+    return secrets.token_hex(20)
+
+
+def totp_current_step(key_hex: str, code: str) -> int | None:
+    """The time step at which ``code`` is valid for the secret ``key_hex``, or ``None``."""
+    from django_otp.oath import TOTP
+
+    code = code.replace(" ", "")
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp = TOTP(bytes.fromhex(key_hex))
+    if not totp.verify(int(code), tolerance=TOTP_TOLERANCE):
+        return None
+    return int(totp.t())
+
+
+def recovery_code_normalise(code: str) -> str:
+    """What the user typed, as stored: spaces and dashes removed, lower case."""
+    return code.replace(" ", "").replace("-", "").strip().lower()
+
+
+def _recovery_codes_create(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _index in range(settings.RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def _require_self(actor: User, user: User) -> None:
+    # A second factor is personal: nobody enrols or renews one for someone else.
+    if actor.pk != user.pk:
+        raise PermissionDenied
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A new TOTP device and its recovery codes, in clear only here (shown once)."""
+
+    device: TOTPDevice
+    recovery_codes: list[str]
+
+
+def two_factor_enrol(*, actor: User, user: User, key_hex: str, code: str) -> Enrolment:
+    """Give ``user`` a confirmed TOTP device for ``key_hex`` and new recovery codes.
+
+    ``code`` must be the app's current code for that secret (``ValueError`` otherwise); it
+    cannot be used again to log in. Replaces any device the user had. Audit
+    ``user.two_factor_enrol``.
+    """
+    _require_self(actor, user)
+    step = totp_current_step(key_hex, code)
+    if step is None:
+        raise ValueError("the code does not match the secret")
+    return _two_factor_create(actor=actor, user=user, key_hex=key_hex, last_step=step)
+
+
+def two_factor_create_for_demo(*, user: User, key_hex: str) -> Enrolment:
+    """A confirmed TOTP device and recovery codes for a demo account (the demo loader).
+
+    No code to check: the secret is written to ``demo-accounts.txt`` for the reviewer's app.
+    """
+    return _two_factor_create(actor=None, user=user, key_hex=key_hex, last_step=-1)
+
+
+def _two_factor_create(
+    *, actor: User | None, user: User, key_hex: str, last_step: int
+) -> Enrolment:
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(
+            user=user,
+            name=TOTP_DEVICE_NAME,
+            key=key_hex,
+            confirmed=True,
+            tolerance=TOTP_TOLERANCE,
+            last_t=last_step,
+        )
+        codes = _recovery_codes_create(user)
+        audit_record(
+            actor=actor,
+            verb="user.two_factor_enrol",
+            target=user,
+            payload={"device": "totp", "recovery_codes": len(codes)},
+        )
+    return Enrolment(device=device, recovery_codes=codes)
+
+
+def recovery_codes_renew(*, actor: User, user: User) -> list[str]:
+    """Replace ``user``'s recovery codes (the old ones stop working); returns the new ones.
+
+    Raises ``ValueError`` when the user has no TOTP device (codes only back one up).
+    Audit ``user.recovery_codes_renew``.
+    """
+    _require_self(actor, user)
+    with transaction.atomic():
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ValueError("no TOTP device to back up")
+        codes = _recovery_codes_create(user)
+        audit_record(
+            actor=actor,
+            verb="user.recovery_codes_renew",
+            target=user,
+            payload={"recovery_codes": len(codes)},
+        )
+    return codes
+
+
+def two_factor_remove(*, actor: User | None, user: User) -> bool:
+    """Remove ``user``'s TOTP device and recovery codes, and end every session of the user.
+
+    ``actor`` is the user (from their profile) or ``None`` (the ``reset_two_factor`` command
+    of the technical administrator, for a lost phone). A user whose role requires a second
+    factor must enrol again at their next log-in. Returns ``False`` (and records nothing)
+    when there was nothing to remove. Audit ``user.two_factor_remove``.
+    """
+    if actor is not None:
+        _require_self(actor, user)
+    with transaction.atomic():
+        removed_totp, _by_model = TOTPDevice.objects.filter(user=user).delete()
+        removed_static, _by_model = StaticDevice.objects.filter(user=user).delete()
+        if not (removed_totp or removed_static):
+            return False
+        _sessions_end(user)
+        audit_record(actor=actor, verb="user.two_factor_remove", target=user, payload={})
+    return True
+
+
+@dataclass(frozen=True)
+class SecondFactorCheck:
+    """The device that accepted a code, and whether it was a recovery code."""
+
+    device: Device
+    is_recovery_code: bool
+    recovery_codes_left: int
+
+
+def second_factor_verify(
+    *, user: User, code: str, ip_address: str | None
+) -> SecondFactorCheck | None:
+    """Check ``code`` (the app's 6 digits or a recovery code) against ``user``'s devices.
+
+    A code is accepted once (TOTP: not twice in the same 30 s; recovery code: deleted when
+    used); repeated failures slow the devices down (django-otp's throttling). Records
+    ``user.second_factor_failed``, ``user.recovery_code_used`` (with the codes left) or
+    ``user.second_factor_verified``. Returns ``None`` when the code is refused.
+    """
+    compact = code.replace(" ", "").strip()
+    with transaction.atomic():
+        device: Device | None = None
+        if len(compact) == 6 and compact.isdigit():  # the app's code; recovery codes are 8
+            totp_devices = TOTPDevice.objects.devices_for_user(user).select_for_update()
+            device = next((d for d in totp_devices if d.verify_token(compact)), None)
+        else:
+            normalised = recovery_code_normalise(code)
+            static_devices = StaticDevice.objects.devices_for_user(user).select_for_update()
+            device = next((d for d in static_devices if d.verify_token(normalised)), None)
+        if device is None:
+            audit_record(
+                actor=None,
+                verb="user.second_factor_failed",
+                target=user,
+                payload={"ip_address": ip_address},
+            )
+            return None
+        is_recovery_code = isinstance(device, StaticDevice)
+        left = device.token_set.count() if is_recovery_code else 0
+        audit_record(
+            actor=user,
+            verb="user.recovery_code_used" if is_recovery_code else "user.second_factor_verified",
+            target=user,
+            payload={"ip_address": ip_address, "recovery_codes_left": left}
+            if is_recovery_code
+            else {"ip_address": ip_address},
+        )
+    return SecondFactorCheck(
+        device=device, is_recovery_code=is_recovery_code, recovery_codes_left=left
+    )
+
+
+def user_has_second_factor(user: User) -> bool:
+    """True when ``user`` has a confirmed TOTP device (recovery codes alone do not count)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

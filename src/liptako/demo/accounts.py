@@ -6,13 +6,22 @@ Usernames are French, like the UI: ``secretariat``, ``admin``, and per member st
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from liptako.accounts.models import Role, User
-from liptako.accounts.services import membership_grant, user_create
+from liptako.accounts.models import SECOND_FACTOR_ROLES, Role, User
+from liptako.accounts.services import (
+    membership_grant,
+    totp_key_new,
+    two_factor_create_for_demo,
+    user_create,
+)
 from liptako.alliance import services as alliance_services
 from liptako.audit.services import audit_record
 from liptako.core.models import MarkingLevel
@@ -41,6 +50,9 @@ PER_STATE_ACCOUNTS = [
     AccountSpec("pointfocal", Role.FOCAL_POINT, "DR", "{state}:focal_point"),
     AccountSpec("observateur", Role.OBSERVER, "NP", None),
 ]
+
+
+DEMO_EMAIL_DOMAIN = "demo.liptako.invalid"  # undeliverable (RFC 2606): marks demo accounts
 
 
 def demo_usernames() -> list[str]:
@@ -73,7 +85,7 @@ def _account(
             actor=None,
             username=username,
             password=password,
-            email=f"{username}@demo.liptako.invalid",
+            email=f"{username}@{DEMO_EMAIL_DOMAIN}",
             first_name=first_name,
             last_name=last_name,
             clearance=clearance,
@@ -91,6 +103,8 @@ def _account(
             )
             user.memberships.all().delete()
             user.api_tokens.all().delete()
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
             audit_record(
                 actor=None,
                 verb="user.demo_reset",
@@ -110,7 +124,19 @@ def _account(
             email=person.email,
             user=user,
         )
-    context.accounts.append(DemoAccount(username, password, spec.role.value, state_code or ""))
+    second_factor: dict[str, Any] = {}
+    if spec.role in SECOND_FACTOR_ROLES:
+        # The roles that require a second factor get one, so a reviewer logs in with the
+        # secret of demo-accounts.txt in their app (or `liptako demo_code USERNAME`).
+        enrolment = two_factor_create_for_demo(user=user, key_hex=totp_key_new())
+        second_factor = {
+            "totp_secret": base64.b32encode(enrolment.device.bin_key).decode(),
+            "totp_uri": enrolment.device.config_url,
+            "recovery_codes": tuple(enrolment.recovery_codes),
+        }
+    context.accounts.append(
+        DemoAccount(username, password, spec.role.value, state_code or "", **second_factor)
+    )
 
 
 def load(context: DemoContext) -> None:

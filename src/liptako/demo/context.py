@@ -17,9 +17,24 @@ class DemoAccount:
     password: str
     role: str
     member_state_code: str  # empty for the alliance-wide roles
+    # Accounts whose role requires a second factor: the TOTP secret (base32, as apps take
+    # it), the same as an otpauth:// URI, and the single-use recovery codes.
+    totp_secret: str = ""
+    totp_uri: str = ""
+    recovery_codes: tuple[str, ...] = ()
 
     def as_line(self) -> str:
-        return "\t".join([self.username, self.password, self.role, self.member_state_code])
+        return "\t".join(
+            [
+                self.username,
+                self.password,
+                self.role,
+                self.member_state_code,
+                self.totp_secret,
+                ",".join(self.recovery_codes),
+                self.totp_uri,
+            ]
+        )
 
 
 @dataclass

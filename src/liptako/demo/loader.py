@@ -99,7 +99,11 @@ def load_demo(*, reset: bool = False) -> DemoResult:
 
 
 def write_accounts_file(demo_accounts: Sequence[DemoAccount]) -> Path:
-    """``username<TAB>password<TAB>role<TAB>member state`` per line, readable by the owner only."""
+    """``username<TAB>password<TAB>role<TAB>member state`` per line, readable by the owner only.
+
+    Accounts with a second factor go on with ``<TAB>TOTP secret<TAB>recovery codes (comma
+    separated)<TAB>otpauth:// URI``.
+    """
     path = accounts_file_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

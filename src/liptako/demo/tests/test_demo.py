@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import stat
 from io import StringIO
 
@@ -13,6 +14,7 @@ from liptako.accounts.models import Membership, Role, User
 from liptako.alliance.models import Alliance, MemberState, Organisation, Person, Position, Rank
 from liptako.audit.models import AuditEvent
 from liptako.audit.verify import verify_chain
+from liptako.testing import totp_code_now
 
 STATE_ROLES = {
     "expert": Role.EXPERT,
@@ -132,7 +134,7 @@ def test_every_demo_account_exists_with_its_role_state_and_clearance(home):
     rows = read_accounts(home)
     assert {row[0] for row in rows} == EXPECTED_USERNAMES
     assert len(rows) == len(EXPECTED_USERNAMES)
-    for username, password, role, state_code in rows:
+    for username, password, role, state_code, *_second_factor in rows:
         user = User.objects.get(username=username)
         prefix = username.split(".")[0]
         assert user.clearance.code == CLEARANCES[prefix], username
@@ -160,7 +162,7 @@ def test_the_accounts_file_is_tab_separated_and_private(home):
     text = path.read_text(encoding="utf-8")
     assert text.endswith("\n")
     for line in text.splitlines():
-        assert line.count("\t") == 3
+        assert line.count("\t") == 6
     assert text.splitlines()[0].startswith("secretariat\t")
     assert [read_accounts(home)[1][i] for i in (0, 2, 3)] == ["admin", "admin", ""]
     # The passwords are printed once, by the command.
@@ -172,11 +174,15 @@ def test_the_accounts_file_is_tab_separated_and_private(home):
 def test_each_demo_account_logs_in_with_its_written_password(client, home, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     run_demo()
-    for username, password, _role, _state in read_accounts(home):
+    for username, password, _role, _state, totp_secret, *_rest in read_accounts(home):
         response = client.post(
             reverse("accounts:login"), {"username": username, "password": password}
         )
         assert response.status_code == 302, username
+        if totp_secret:  # the roles that require a second factor: the code of its secret
+            code = totp_code_now(base64.b32decode(totp_secret).hex())
+            response = client.post(reverse("accounts:login-code"), {"code": code})
+            assert response.status_code == 302, username
         assert client.get(reverse("alliance:index")).status_code == 200, username
         client.logout()
 
@@ -256,3 +262,47 @@ def test_the_audit_chain_records_the_load(home):
 def test_reset_and_if_empty_cannot_be_combined(home):
     with pytest.raises(CommandError):
         call_command("demo", "--reset", "--if-empty", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_accounts_that_require_a_second_factor_get_one_written_to_the_file(home):
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    run_demo()
+    for username, _password, role, _state, secret, codes, uri in read_accounts(home):
+        required = role in {"secretariat", "validator", "authority", "admin"}
+        assert bool(secret) == required, username
+        if not required:
+            assert not TOTPDevice.objects.filter(user__username=username).exists()
+            continue
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert base64.b32decode(secret).hex() == device.key
+        assert uri.startswith("otpauth://totp/Liptako%3A")
+        assert f"secret={secret}" in uri
+        assert sorted(codes.split(",")) == sorted(
+            StaticToken.objects.filter(device__user__username=username).values_list(
+                "token", flat=True
+            )
+        )
+
+
+@pytest.mark.django_db
+def test_demo_code_prints_the_current_code_of_demo_accounts_only(home, markings):
+    from liptako.accounts.services import user_create
+
+    run_demo()
+    rows = {row[0]: row for row in read_accounts(home)}
+    out = StringIO()
+    call_command("demo_code", "validateur.mli", stdout=out)
+    assert out.getvalue().strip() == totp_code_now(
+        base64.b32decode(rows["validateur.mli"][4]).hex()
+    )
+    with pytest.raises(CommandError, match="pas un compte de démonstration"):
+        call_command("demo_code", "expert.mli")  # a demo account without a second factor
+    real = user_create(actor=None, username="vrai.validateur", password=None)
+    from liptako.accounts.services import two_factor_create_for_demo
+
+    two_factor_create_for_demo(user=real, key_hex="00" * 20)
+    with pytest.raises(CommandError, match="pas un compte de démonstration"):
+        call_command("demo_code", "vrai.validateur")

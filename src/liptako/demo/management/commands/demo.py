@@ -54,7 +54,12 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo accounts (passwords are shown this once):")
         for account in result.accounts:
             state = f" ({account.member_state_code})" if account.member_state_code else ""
+            totp = f"  TOTP {account.totp_secret}" if account.totp_secret else ""
             self.stdout.write(
-                f"  {account.username:<{width}}  {account.password}  {account.role}{state}"
+                f"  {account.username:<{width}}  {account.password}  {account.role}{state}{totp}"
             )
-        self.stdout.write(f"\nWritten to {result.accounts_file} (readable by you only).")
+        self.stdout.write(
+            f"\nWritten to {result.accounts_file} (readable by you only), with the second-factor "
+            "secrets (TOTP, for an authenticator app) and recovery codes of the accounts that "
+            "need one; `liptako demo_code USERNAME` prints such an account's current code."
+        )
