@@ -16,14 +16,14 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	gettext chromium wrk
 
-.PHONY: help install debian-packages run test test-long lint pytest e2e bench load clean
+.PHONY: help install debian-packages run test test-long lint audit pytest e2e bench bench-page-weight load clean
 
 help:
 	@echo "make run     install, migrate, load the demo if the database is empty, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install, lint (ruff, mypy, migrations), then the whole test suite (unit and browser)"
 	@echo "make install create $(VENV) and install Liptako with its dev tools (idempotent)"
 	@echo "make test-long  the long tests: full access matrix, kill -9 crash loop, backups during writes, 1 minute of load"
-	@echo "make lint | make pytest | make e2e | make bench | make load | make clean"
+	@echo "make lint | make audit | make pytest | make e2e | make bench | make bench-page-weight | make load | make clean"
 
 install: debian-packages $(STAMP)
 
@@ -42,6 +42,9 @@ debian-packages:
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.11 is required (python3.11 or python3 being 3.11)"; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# The venv's own pip and setuptools come from the Python that made it: old ones have
+	@# known vulnerabilities (make audit checks them too).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade 'pip>=25.3' 'setuptools>=78.1.1'
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
@@ -57,6 +60,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/liptako makemigrations --check --dry-run
+	$(BIN)/python scripts/audit_dependencies.py
+
+# Known vulnerabilities of the installed dependencies (pip-audit); see decision 0164 for what
+# happens when the vulnerability service cannot be reached (LIPTAKO_AUDIT_REQUIRED=1).
+audit: install
+	$(BIN)/python scripts/audit_dependencies.py
 
 # The unit tests and the browser tests (e2e/, marked e2e) in one run.
 pytest: install
@@ -86,6 +95,11 @@ bench: install
 # LOAD_ARGS="--seconds 60 --database sqlite --no-doc" for a short look.
 load: install
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+# Bytes transferred per page (first and next visit) as each demo role, written to
+# docs/benchmarks.md; the same browser test fails on a page over budget in `make test`.
+bench-page-weight: install
+	LIPTAKO_WRITE_PAGE_WEIGHTS=1 $(BIN)/pytest -m e2e e2e/test_csp_and_page_weight.py -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "csp",
     "django_htmx",
     "ninja",  # its bundled Swagger UI assets: the API docs load nothing from a CDN
     "liptako.core",
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files need no policy, and slow links save its bytes on them.
+    "csp.middleware.CSPMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "liptako.core.middleware.MarkingBannerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Below authentication: both need to know who is asking.
+    "liptako.core.middleware.PrivateResponsesMiddleware",
     # Every page requires a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Absolute session lifetime, then the second factor (docs/security/authentication.md).
@@ -80,6 +86,7 @@ MIDDLEWARE = [
     "liptako.accounts.middleware.SecondFactorMiddleware",
     "liptako.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "liptako.core.middleware.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -243,7 +250,30 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = False
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse these cookies unless they are Secure, set by
+    # this very host (no Domain) for the whole site (Path=/): a sibling subdomain cannot
+    # plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy (django-csp): only this origin's own files; no inline script or style
+# (marking colours come from a stylesheet view, decision 0160), no plugins, no <base>, no
+# framing. data: images: Swagger UI's icons and QR codes drawn as data URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 SILENCED_SYSTEM_CHECKS = ["security.W021"] if HTTPS else []  # HSTS preload is the owner's call
 
 # --- Liptako ---------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from liptako.accounts.models import User
+
+
+#: What a marking colour may be: it is written into a stylesheet (core.views.marking_stylesheet).
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class BaseModel(models.Model):
@@ -36,6 +42,11 @@ class MarkingLevel(BaseModel):
         max_length=7,
         default="#2e7d32",
         help_text=_("CSS colour, e.g. #c62828."),
+        validators=[
+            RegexValidator(
+                HEX_COLOUR, _("Enter a colour as # and six hexadecimal digits, e.g. #c62828.")
+            )
+        ],
     )
     is_public = models.BooleanField(
         _("releasable to the public"),
@@ -108,3 +119,34 @@ class ClassifiedModel(BaseModel):
 
     class Meta:
         abstract = True
+
+
+class SubmissionKey(models.Model):
+    """A form submission already answered: (user, key) → where its answer sent the browser.
+
+    The key is the hidden ``idempotency_key`` field that ``forms.js`` adds to every POST form.
+    A second submission with the same key (a double click, a resubmit after a dropped
+    connection) gets the first answer again and changes nothing (decision 0162). Only
+    answers that move the browser on are kept (redirects, HTMX redirects): a form shown
+    again with its errors can be corrected and sent with the same key.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    key = models.UUIDField(editable=False)
+    path = models.CharField(max_length=2000, editable=False)
+    status_code = models.PositiveSmallIntegerField(editable=False)
+    headers = models.JSONField(default=dict, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_submission_key_unique"),
+        ]
+        verbose_name = _("submission key")
+        verbose_name_plural = _("submission keys")
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status_code}"

@@ -9,4 +9,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("marquages.css", views.marking_stylesheet, name="marking-stylesheet"),
 ]

@@ -9,9 +9,12 @@ attributes, classes styled once) so that 500 actions stay well under 300 KB.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 # Colour-blind friendly palette (Okabe-Ito), one per lead member state in order of code.
@@ -38,6 +41,13 @@ class RoadmapEntry:
     is_redacted: bool = False
 
 
+@cache
+def _stylesheet() -> str:
+    """The rules of ``plans/roadmap.css`` (one source for the page and the standalone SVG)."""
+    text = (Path(__file__).parent / "static" / "plans" / "roadmap.css").read_text("utf-8")
+    return " ".join(re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL).split())
+
+
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -54,11 +64,14 @@ def render_roadmap_svg(
     legend_label: str = "",
     today_label: str = "",
     fixed_colours: dict[str, str] | None = None,
+    embed_style: bool = True,
 ) -> str:
     """The SVG document of ``entries`` (in plan order) on the timeline of ``year``.
 
     ``fixed_colours``: a fixed colour per ``lead_state`` key instead of the palette (monitoring
     colours the bars by status, with the status as the key).
+    ``embed_style=False`` leaves out the ``<style>`` element, for a page that links
+    ``plans/roadmap.css`` itself (its Content-Security-Policy forbids inline styles).
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
     days = (last - first).days + 1
@@ -137,14 +150,10 @@ def render_roadmap_svg(
         )
         legend_x += 30 + 8 * len(name)
 
-    style = (
-        "text{font:11px sans-serif;fill:#222}.at{font-weight:bold}.ax{fill:#eef1f5}"
-        ".r{fill:#666;font-style:italic}.g{stroke:#ccd;stroke-width:1}.m{fill:#444}"
-        ".t{stroke:#c00;stroke-width:2}.tt{fill:#c00;font-weight:bold}"
-    )
+    style = f"<style>{_stylesheet()}</style>" if embed_style else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="roadmap" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
-        f"<title>{escape(title)}</title><style>{style}</style>"
+        f"<title>{escape(title)}</title>{style}"
         f"{''.join(grid)}{''.join(rows)}{today_line}{''.join(legend)}</svg>"
     )

@@ -940,6 +940,7 @@ def roadmap(request: HttpRequest, plan_uid: uuid.UUID, year: int) -> HttpRespons
         redacted_label=_("(restricted action)"),
         legend_label=_("Lead state:"),
         today_label=_("Today"),
+        embed_style=False,
     )
     context = {
         "plan": plan,

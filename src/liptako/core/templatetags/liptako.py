@@ -30,8 +30,8 @@ def marking_badge_html(level: Any) -> SafeString:
     if isinstance(level, str):
         return format_html('<span class="marking-badge">{}</span>', level)
     return format_html(
-        '<span class="marking-badge" style="--marking-colour: {}" title="{}">{}</span>',
-        level.colour,
+        '<span class="marking-badge" data-marking-level="{}" title="{}">{}</span>',
+        level.pk,
         level.label,
         level.code,
     )

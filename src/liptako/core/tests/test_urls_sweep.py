@@ -31,6 +31,7 @@ API_PREFIX = "/api/v1/"
 PUBLIC = {
     "accounts:login": "the log-in page itself",
     "core:healthz": "load balancers and monitoring; tells only whether the database answers",
+    "core:marking-stylesheet": "the marking scale's colours, shown on the log-in page's banner",
     "set_language": "switching the language works before logging in",
     "api:openapi-json": "the API description holds no data",
     "api:openapi-view": "the API docs page (bundled Swagger UI) holds no data",
