@@ -30,6 +30,7 @@ import pytest
 from django.urls import Resolver404, get_resolver, resolve
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from e2e import conftest
 from e2e.conftest import DemoAccount, Instance
 
 pytestmark = pytest.mark.e2e
@@ -91,10 +92,8 @@ def route_name(path: str) -> str | None:
 
 
 def log_in(page: Page, instance: Instance, account: DemoAccount) -> None:
-    page.goto(instance.url("/comptes/connexion/"))
-    page.locator("input[name=username]").fill(account.username)
-    page.locator("input[name=password]").fill(account.password)
-    page.locator("main form button[type=submit]").click()
+    """The shared log-in (password, then the second factor where the role needs one)."""
+    conftest.log_in(page, instance, account.username)
     page.wait_for_url(re.compile(r"^(?!.*connexion).*$"))
 
 

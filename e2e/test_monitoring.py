@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
+from e2e import conftest
 from e2e.conftest import ARTIFACTS, Instance
 
 pytestmark = pytest.mark.e2e
@@ -29,11 +30,7 @@ def logged_in(browser: Browser, instance: Instance, username: str) -> Iterator[P
     context.set_default_timeout(30_000)
     page = context.new_page()
     try:
-        page.goto(instance.url("/comptes/connexion/"))
-        account = instance.accounts[username]
-        page.locator("input[name=username]").fill(account.username)
-        page.locator("input[name=password]").fill(account.password)
-        page.locator("main form button[type=submit]").click()
+        conftest.log_in(page, instance, username)
         expect(page).to_have_url(instance.url("/"))
         yield page
     except Exception:

@@ -175,4 +175,5 @@ def status_roadmap_svg(actions: Sequence[Any], *, year: int, today: dt.date, tit
         legend_label=_("Status:"),
         today_label=_("Today"),
         fixed_colours={labels[status]: colour for status, colour in STATUS_COLOURS.items()},
+        embed_style=False,  # the dashboard links plans/roadmap.css (no inline style under the CSP)
     )
