@@ -10,6 +10,7 @@ from django.db.models import prefetch_related_objects
 from django.test import Client
 from django.test.utils import override_settings
 
+from liptako.testing import second_factor_given_to_client
 from liptako.tests.access.world import World, build_world
 
 
@@ -35,5 +36,8 @@ def world(
             persona.client = Client()
             if persona.user is not None:
                 persona.client.force_login(persona.user)
+                # The world is built once per session, outside the function-scoped fixture
+                # that marks test-client logins as having given their second factor.
+                second_factor_given_to_client(persona.client, persona.user)
         yield built
         transaction.set_rollback(True)
