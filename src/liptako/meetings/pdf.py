@@ -1,18 +1,15 @@
 """The minutes and decisions, and the communiqué, as PDF (WeasyPrint).
 
 Pure renderers like ``exports.py``: what they show was decided by the selector that built
-their input. Rendering goes through the documents app's WeasyPrint set-up (data: URIs only,
-system fonts, the marking escaped into the page margins; decision 0108), so meetings do not
-carry a second one.
+their input. Rendering goes through the project's one WeasyPrint set-up (``core.pdf``: data:
+URIs only, system fonts, the marking escaped into the page margins; decision 0108).
 """
 
 from __future__ import annotations
 
 from django.utils import translation
 
-# The one WeasyPrint set-up of the project. ``_pdf`` is still private to the documents app:
-# decision 0132 asks its owner to make it public (or move it to core).
-from liptako.documents.pdf import _pdf, css_string
+from liptako.core.pdf import css_string, render_html_pdf
 from liptako.meetings.exports import MinutesDocument, communique_blocks
 from liptako.meetings.markdown import render_markdown
 from liptako.meetings.models import Communique
@@ -27,7 +24,7 @@ def render_minutes_pdf(document: MinutesDocument) -> bytes:
         "marking_css": css_string(document.marking),
         "sections": [(item, render_markdown(body)) for item, body in document.sections],
     }
-    return _pdf("meetings/pdf/minutes.html", context, language)
+    return render_html_pdf("meetings/pdf/minutes.html", context, language)
 
 
 def render_communique_pdf(communique: Communique, *, marking: str) -> bytes:
@@ -37,4 +34,4 @@ def render_communique_pdf(communique: Communique, *, marking: str) -> bytes:
         "blocks": communique_blocks(communique),
         "marking_css": css_string(marking),
     }
-    return _pdf("meetings/pdf/communique.html", context, communique.language)
+    return render_html_pdf("meetings/pdf/communique.html", context, communique.language)
