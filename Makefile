@@ -16,11 +16,12 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	gettext chromium wrk
 
-.PHONY: help install debian-packages run test lint pytest e2e bench clean
+.PHONY: help install debian-packages run test test-long lint pytest e2e bench clean
 
 help:
 	@echo "make run     install, migrate, load the demo if the database is empty, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install, lint (ruff, mypy, migrations), then the whole test suite (unit and browser)"
+	@echo "make test-long  the long security runs (schemathesis 5,000+ requests, damaged files)"
 	@echo "make install create $(VENV) and install Liptako with its dev tools (idempotent)"
 	@echo "make lint | make pytest | make e2e | make bench | make clean"
 
@@ -60,6 +61,14 @@ lint: install
 # The unit tests and the browser tests (e2e/, marked e2e) in one run.
 pytest: install
 	$(BIN)/pytest
+
+# The long runs of issue #7 at the issue's sizes: schemathesis over more than 5,000 API
+# requests, damaged files fed to the importers (docs/security/bad-input.md).
+test-long: install
+	LIPTAKO_FUZZ_EXAMPLES=75 LIPTAKO_FUZZ_FILES=300 $(BIN)/pytest -p no:cacheprovider \
+		src/liptako/api/tests/test_schemathesis.py \
+		src/liptako/plans/tests/test_bad_workbooks.py \
+		src/liptako/validation/tests/test_bad_bundles.py
 
 e2e: install
 	$(BIN)/pytest -m e2e e2e
