@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "liptako.core.middleware.FrenchFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "liptako.api.middleware.NullCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -200,6 +201,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = LIPTAKO_HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = LIPTAKO_HOME / "files"  # never served directly: views check permissions
+# No request body above this is read (core/uploads.py); pages have lower limits of their own.
+LIPTAKO_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "liptako.core.uploads.UploadCeilingHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Hashed, compressed names with far-future caching under `liptako serve`, which runs
 # `collectstatic` then starts gunicorn with LIPTAKO_STATIC_MANIFEST=1; plain files straight from
 # the apps otherwise (development, tests), so a stale manifest never breaks a page

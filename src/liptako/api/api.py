@@ -19,6 +19,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, ValidationErro
 
 from liptako.api import accounts, alliance, meetings, monitoring, plans, validation
 from liptako.api.auth import session_auth, token_auth
+from liptako.core.uploads import UploadTooLarge, max_upload_bytes
 
 
 class LiptakoAPI(NinjaAPI):
@@ -67,6 +68,16 @@ def authorization_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, _("Not found."), 404)
+
+
+@api.exception_handler(UploadTooLarge)
+def upload_too_large(request: HttpRequest, exc: UploadTooLarge) -> HttpResponse:
+    return _error(
+        request,
+        _("The file is too large (%(size)s MB at most).")
+        % {"size": max_upload_bytes() // (1024 * 1024)},
+        413,
+    )
 
 
 @api.exception_handler(ValidationError)

@@ -553,6 +553,21 @@ def get_minutes(request: HttpRequest, meeting_id: uuid.UUID) -> Any:
     )
 
 
+# Before ``minutes/{item_id}``: its path would otherwise take "status" for an item id.
+@router.post(
+    "/{uuid:meeting_id}/minutes/status",
+    response={200: MinutesOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Circulate, approve (freeze) or return the minutes to draft",
+)
+def move_minutes(request: HttpRequest, meeting_id: uuid.UUID, payload: StatusIn) -> Any:
+    meeting = access_meeting(request.user, meeting_id, write=True)
+    try:
+        services.minutes_transition(actor=request.user, meeting=meeting, to_status=payload.to)  # type: ignore[arg-type]
+    except DjangoValidationError as error:
+        raise _service_error(error) from None
+    return get_minutes(request, meeting_id)
+
+
 @router.put(
     "/{uuid:meeting_id}/minutes/{item_id}",
     response={200: MinutesSectionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -580,17 +595,3 @@ def write_minutes(
         body=section.body,
         revision=section.revision,
     )
-
-
-@router.post(
-    "/{uuid:meeting_id}/minutes/status",
-    response={200: MinutesOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Circulate, approve (freeze) or return the minutes to draft",
-)
-def move_minutes(request: HttpRequest, meeting_id: uuid.UUID, payload: StatusIn) -> Any:
-    meeting = access_meeting(request.user, meeting_id, write=True)
-    try:
-        services.minutes_transition(actor=request.user, meeting=meeting, to_status=payload.to)  # type: ignore[arg-type]
-    except DjangoValidationError as error:
-        raise _service_error(error) from None
-    return get_minutes(request, meeting_id)

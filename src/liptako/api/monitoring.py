@@ -404,7 +404,11 @@ def revise_report(request: HttpRequest, report_uid: uuid.UUID, payload: ReviseIn
 # --- Roll-ups and dashboard ------------------------------------------------------------------
 
 
-@router.get("/plans/{plan_uid}/rollups", response=READ, summary="Roll-up of accepted progress")
+@router.get(
+    "/plans/{plan_uid}/rollups",
+    response={**READ, 422: dict[str, Any]},
+    summary="Roll-up of accepted progress",
+)
 def get_rollup(
     request: HttpRequest,
     plan_uid: uuid.UUID,

@@ -22,6 +22,7 @@ from ninja.files import UploadedFile
 
 from liptako.alliance.models import MemberState
 from liptako.validation import selectors, services
+from liptako.validation.forms import MAX_BUNDLE_BYTES
 from liptako.validation.models import Decision, IssuedStatement
 from liptako.validation.offline import verify_bundle
 from liptako.validation.permissions import access_statement, access_version
@@ -179,8 +180,16 @@ def signature_submit(request: HttpRequest, statement_uid: uuid.UUID, payload: Si
 
 @router.post(
     "verify",
-    response={200: dict[str, Any]},
+    response={200: dict[str, Any], 413: ErrorOut},
     summary="Verify an uploaded bundle, as `liptako verify` does",
 )
 def bundle_verify(request: HttpRequest, bundle: File[UploadedFile]) -> Any:
+    if (bundle.size or 0) > MAX_BUNDLE_BYTES:
+        return Status(
+            413,
+            {
+                "detail": _("The file is too large (%(size)s MB at most).")
+                % {"size": MAX_BUNDLE_BYTES // (1024 * 1024)}
+            },
+        )
     return verify_bundle(bundle.read()).as_dict()

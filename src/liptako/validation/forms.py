@@ -163,5 +163,9 @@ class QuorumForm(forms.Form):
         ]
 
 
+# A bundle holds the plan, its PDF, the keys and the signatures: a few MB for 1,000 actions.
+MAX_BUNDLE_BYTES = 20 * 1024 * 1024
+
+
 class BundleUploadForm(forms.Form):
     bundle = forms.FileField(label=_("Bundle (zip)"))

@@ -32,6 +32,7 @@ import io
 import json
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -582,7 +583,17 @@ def _read_zip(report: VerifyReport, data: bytes) -> dict[str, bytes] | None:
                     return None
                 files[info.filename] = archive.read(info)
             return files
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    # zlib.error: damaged compressed data; NotImplementedError: unknown compression;
+    # RuntimeError: an encrypted member; EOFError: a truncated member.
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+    ) as error:
         report.fail("bundle", f"not a readable zip file ({error})")
         return None
 
@@ -627,6 +638,16 @@ def _check_pdf(report: VerifyReport, files: dict[str, bytes], matching: set[str]
 def verify_bundle(data: bytes) -> VerifyReport:
     """Check a bundle: manifest, plan digest, every signature, the quorum (see module doc)."""
     report = VerifyReport()
+    try:
+        _verify_into(report, data)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as error:
+        # A file of the bundle has the wrong shape (a list where an object is expected, …):
+        # the bundle is not valid, and the verifier says so rather than crashing.
+        report.fail("bundle", f"malformed content ({type(error).__name__})")
+    return report
+
+
+def _verify_into(report: VerifyReport, data: bytes) -> VerifyReport:
     files = _read_zip(report, data)
     if files is None:
         return report
