@@ -30,12 +30,16 @@ from liptako.monitoring.rollups import (
     accepted_lines,
     annotated_actions,
     indicator_achievements_for_user,
-    rollup_for_user,
+    rollups_for_user,
     status_label,
 )
 from liptako.monitoring.selectors import concerning_plan, report_matrix
-from liptako.plans.models import Action, Plan
+from liptako.plans.models import Action, Direction, Plan
 from liptako.plans.snapshot import decimal_text
+
+# The PDF and DOCX are read in five minutes: they list this many of the most overdue actions
+# and of the most off-target indicators; the XLSX of the period keeps every row (decision 0143).
+SUMMARY_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class LateAction:
     title: str
     lead_state: str
     end_date: dt.date
+    days_late: int
     status: str
     percent: int
     reason: str  # the difficulties the lead state reported, or a note that none were given
@@ -85,6 +90,19 @@ class IndicatorRow:
     target: str
     assessment: str
     rule: str
+
+
+@dataclass(frozen=True)
+class IndicatorAxisSummary:
+    """How many of an axis's indicators meet their target, as of the period."""
+
+    axis: str  # code and title
+    indicators: int
+    met: int
+    on_track: int
+    off_track: int
+    no_data: int
+    other: int  # qualitative, or per member state only: not compared with a target
 
 
 def _figure(value: Decimal | str | None) -> str:
@@ -114,6 +132,48 @@ def indicator_rows(achievements: list[IndicatorAchievement]) -> list[IndicatorRo
     return rows
 
 
+def shortfall(item: IndicatorAchievement) -> Decimal:
+    """How far an off-track indicator is from its target, as a share of the target."""
+    assert item.actual is not None
+    assert item.target is not None
+    gap = (
+        item.actual - item.target
+        if item.indicator.direction == Direction.DECREASE
+        else item.target - item.actual
+    )
+    return gap / abs(item.target) if item.target else gap
+
+
+def most_off_target(achievements: list[IndicatorAchievement]) -> list[IndicatorAchievement]:
+    """Every off-track indicator, furthest from its target first (then in plan order)."""
+    off = [item for item in achievements if item.status == "off_track"]
+    return sorted(off, key=shortfall, reverse=True)  # stable: plan order among equals
+
+
+def indicator_summary(
+    achievements: list[IndicatorAchievement], axis_of_action: dict[int, str]
+) -> list[IndicatorAxisSummary]:
+    """Counts of indicators by assessment for each axis, in plan order."""
+    counts: dict[str, dict[str, int]] = {axis: {} for axis in axis_of_action.values()}
+    for item in achievements:
+        axis = counts.setdefault(axis_of_action[item.indicator.action_id], {})
+        key = item.status if item.status in ("met", "on_track", "off_track", "no_data") else "other"
+        axis[key] = axis.get(key, 0) + 1
+    return [
+        IndicatorAxisSummary(
+            axis=axis,
+            indicators=sum(by_status.values()),
+            met=by_status.get("met", 0),
+            on_track=by_status.get("on_track", 0),
+            off_track=by_status.get("off_track", 0),
+            no_data=by_status.get("no_data", 0),
+            other=by_status.get("other", 0),
+        )
+        for axis, by_status in counts.items()
+        if by_status
+    ]
+
+
 @dataclass(frozen=True)
 class QuarterlyReport:
     language: str
@@ -132,10 +192,13 @@ class QuarterlyReport:
     axis_chart_svg: str
     state_chart_svg: str
     state_reports: list[StateReport]
-    late_actions: list[LateAction]
+    late_actions: list[LateAction]  # the SUMMARY_ROWS most overdue
+    late_actions_more: int  # late actions not listed (in the XLSX)
     decisions: list[DecisionItem]
     decisions_withheld: int
-    indicators: list[IndicatorRow]
+    indicator_summary: list[IndicatorAxisSummary]
+    indicators: list[IndicatorRow]  # the SUMMARY_ROWS most off target
+    indicators_off_track_more: int  # off-track indicators not listed (in the XLSX)
 
     @property
     def actions_withheld(self) -> int:
@@ -190,7 +253,8 @@ def _marking(
 
 def _late_actions(
     user: Any, plan: Plan, period: ReportingPeriod, late_as_of: dt.date
-) -> list[LateAction]:
+) -> tuple[list[LateAction], int]:
+    """The most overdue late actions (earliest end date first), and how many are not listed."""
     reason = (
         accepted_lines(plan, period)
         .filter(action=OuterRef("pk"), report__member_state=OuterRef("lead_state"))
@@ -204,18 +268,21 @@ def _late_actions(
         .select_related("lead_state")
         .order_by("end_date", "position", "pk")
     )
-    return [
+    total = actions.count()
+    listed = [
         LateAction(
             code=action.code,
             title=action.title,
             lead_state=action.lead_state.name,
             end_date=action.end_date,
+            days_late=(late_as_of - action.end_date).days,
             status=status_label(action.progress_status),  # type: ignore[attr-defined]
             percent=action.progress_percent,  # type: ignore[attr-defined]
             reason=action.reason or _("No difficulty was reported in an accepted report."),
         )
-        for action in actions
+        for action in actions[:SUMMARY_ROWS]
     ]
+    return listed, total - len(listed)
 
 
 def _chart_svg(rows: list[RollupRow], title: str) -> str:
@@ -237,12 +304,13 @@ def quarterly_report_for_user(
     today = today or timezone.localdate()
     late_as_of = min(today, period.end + dt.timedelta(days=1))
     with translation.override(language):
-        rollups = {
-            dimension: rollup_for_user(
-                user=user, plan=plan, dimension=dimension, as_of=period, today=late_as_of
-            )
-            for dimension in ("plan", "axis", "lead_state", "partner_state")
-        }
+        rollups = rollups_for_user(
+            user=user,
+            plan=plan,
+            dimensions=("plan", "axis", "lead_state", "partner_state"),
+            as_of=period,
+            today=late_as_of,
+        )
         row = next(
             (cells for each, cells in report_matrix(plan=plan, today=today).rows if each == period),
             [],
@@ -259,6 +327,15 @@ def quarterly_report_for_user(
             for cell in row
         ]
         decisions, withheld = _decisions(user, plan, period)
+        late_actions, late_more = _late_actions(user, plan, period, late_as_of)
+        achievements = indicator_achievements_for_user(user=user, plan=plan, as_of=period)
+        off_target = most_off_target(achievements)
+        axis_of_action = {
+            row["pk"]: f"{row['objective__axis__code']} {row['objective__axis__title']}"
+            for row in Action.objects.filter(plan=plan)
+            .order_by("objective__axis__position", "objective__axis__pk")
+            .values("pk", "objective__axis__code", "objective__axis__title")
+        }
         report = QuarterlyReport(
             language=language,
             alliance=plan.alliance.name,
@@ -278,7 +355,8 @@ def quarterly_report_for_user(
                 rollups["lead_state"].rows, _("Percent complete by lead member state")
             ),
             state_reports=state_reports,
-            late_actions=_late_actions(user, plan, period, late_as_of),
+            late_actions=late_actions,
+            late_actions_more=late_more,
             decisions=[
                 DecisionItem(
                     reference=decision.reference,
@@ -293,8 +371,8 @@ def quarterly_report_for_user(
                 for decision in decisions
             ],
             decisions_withheld=withheld,
-            indicators=indicator_rows(
-                indicator_achievements_for_user(user=user, plan=plan, as_of=period)
-            ),
+            indicator_summary=indicator_summary(achievements, axis_of_action),
+            indicators=indicator_rows(off_target[:SUMMARY_ROWS]),
+            indicators_off_track_more=max(0, len(off_target) - SUMMARY_ROWS),
         )
     return report

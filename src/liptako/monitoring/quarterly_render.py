@@ -105,6 +105,10 @@ def _withheld(document: DocumentObject, text: str) -> None:
     document.add_paragraph().add_run(text).italic = True
 
 
+def _more(document: DocumentObject, text: str) -> None:
+    document.add_paragraph().add_run(text).bold = True
+
+
 def render_quarterly_docx(report: QuarterlyReport) -> bytes:
     with translation.override(report.language):
         document = Document()
@@ -193,21 +197,52 @@ def render_quarterly_docx(report: QuarterlyReport) -> bytes:
 
         document.add_heading(_("Late actions"), level=1)
         if report.late_actions:
+            document.add_paragraph(
+                ngettext(
+                    "The most overdue action, by days late. The tables by axis and by member "
+                    "state above count every late action.",
+                    "The %(counter)s most overdue actions, by days late. The tables by axis and "
+                    "by member state above count every late action.",
+                    len(report.late_actions),
+                )
+                % {"counter": len(report.late_actions)}
+            )
             _table(
                 document,
-                [_("Code"), _("Action"), _("Lead state"), _("End date"), _("Status"), _("Reason")],
+                [
+                    _("Code"),
+                    _("Action"),
+                    _("Lead state"),
+                    _("End date"),
+                    _("Days late"),
+                    _("Status"),
+                    _("Reason"),
+                ],
                 [
                     [
                         action.code,
                         action.title,
                         action.lead_state,
                         short_date(action.end_date),
+                        str(action.days_late),
                         f"{action.status} ({action.percent} %)",
                         action.reason,
                     ]
                     for action in report.late_actions
                 ],
             )
+            if report.late_actions_more:
+                _more(
+                    document,
+                    ngettext(
+                        "And %(counter)s more late action: see the plan's data workbook "
+                        "(XLSX), downloadable from its dashboard.",
+                        "And %(counter)s more late actions: see the plan's data workbook "
+                        "(XLSX), downloadable from its dashboard.",
+                        report.late_actions_more,
+                    )
+                    % {"counter": report.late_actions_more},
+                )
         else:
             document.add_paragraph(_("No action is late."))
 
@@ -244,22 +279,69 @@ def render_quarterly_docx(report: QuarterlyReport) -> bytes:
             )
 
         document.add_heading(_("Indicators"), level=1)
-        if report.indicators:
+        if report.indicator_summary:
             _table(
                 document,
                 [
-                    _("Indicator"),
-                    _("By member state"),
-                    _("Actual"),
-                    _("Target"),
-                    _("Assessment"),
-                    _("Rule"),
+                    _("Axis"),
+                    _("Indicators"),
+                    _("Target met"),
+                    _("Within tolerance"),
+                    _("Off track"),
+                    _("No accepted value"),
+                    _("Not compared"),
                 ],
                 [
-                    [row.indicator, row.by_state, row.actual, row.target, row.assessment, row.rule]
-                    for row in report.indicators
+                    [
+                        row.axis,
+                        str(row.indicators),
+                        str(row.met),
+                        str(row.on_track),
+                        str(row.off_track),
+                        str(row.no_data),
+                        str(row.other),
+                    ]
+                    for row in report.indicator_summary
                 ],
             )
+            document.add_heading(_("Indicators furthest from their target"), level=2)
+            if report.indicators:
+                _table(
+                    document,
+                    [
+                        _("Indicator"),
+                        _("By member state"),
+                        _("Actual"),
+                        _("Target"),
+                        _("Assessment"),
+                        _("Rule"),
+                    ],
+                    [
+                        [
+                            row.indicator,
+                            row.by_state,
+                            row.actual,
+                            row.target,
+                            row.assessment,
+                            row.rule,
+                        ]
+                        for row in report.indicators
+                    ],
+                )
+                if report.indicators_off_track_more:
+                    _more(
+                        document,
+                        ngettext(
+                            "And %(counter)s more off-track indicator: see the plan's data "
+                            "workbook (XLSX), downloadable from its dashboard.",
+                            "And %(counter)s more off-track indicators: see the plan's data "
+                            "workbook (XLSX), downloadable from its dashboard.",
+                            report.indicators_off_track_more,
+                        )
+                        % {"counter": report.indicators_off_track_more},
+                    )
+            else:
+                document.add_paragraph(_("No indicator is off track."))
         else:
             document.add_paragraph(_("No indicator to show."))
         buffer = io.BytesIO()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,8 +14,9 @@ from pypdf import PdfReader
 from liptako.audit.models import AuditEvent
 from liptako.meetings import services as meeting_services
 from liptako.meetings.models import MeetingKind
-from liptako.monitoring import services
+from liptako.monitoring import quarterly, services
 from liptako.monitoring.models import ProgressReport
+from liptako.monitoring.rollups import visible_indicators
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +43,9 @@ def _docx_text(content: bytes) -> tuple[str, list[str]]:
     return "\n".join(parts), margins
 
 
-def _report(monitored, state, secretariat, lines, *, accept=True):
-    """A state's Q3 report with ``lines`` (action, status, percent, difficulties)."""
+def _report(monitored, state, secretariat, lines, *, accept=True, values=None):
+    """A state's Q3 report with ``lines`` (action, status, percent, difficulties); ``values``:
+    indicator values of the line of the indicator's action."""
     report = services.report_open(
         period=monitored.periods[2], member_state=state, actor=secretariat
     )
@@ -52,7 +55,15 @@ def _report(monitored, state, secretariat, lines, *, accept=True):
         lock_version=report.lock_version,
         lines=[
             services.LineInput(
-                action=action, status=status, percent_complete=percent, difficulties=difficulties
+                action=action,
+                status=status,
+                percent_complete=percent,
+                difficulties=difficulties,
+                values={
+                    indicator: value
+                    for indicator, value in (values or {}).items()
+                    if indicator.action_id == action.pk
+                },
             )
             for action, status, percent, difficulties in lines
         ],
@@ -69,9 +80,10 @@ def _report(monitored, state, secretariat, lines, *, accept=True):
 
 @pytest.fixture
 def q3(monitored, aes, secretariat):
-    """Q3 2025: Burkina Faso's report accepted (its DR action late, with its difficulties),
-    Mali's submitted and not yet reviewed, Niger's missing; a committee held in August
-    decided on the NP action, and took a confidential decision."""
+    """Q3 2025: Burkina Faso's report accepted (its DR action late, with its difficulties; 30 %
+    of units equipped against a target of 80 %: off track), Mali's submitted and not yet
+    reviewed, Niger's missing; a committee held in August decided on the NP action, and took a
+    confidential decision."""
     small = monitored.small
     _report(
         monitored,
@@ -81,6 +93,7 @@ def q3(monitored, aes, secretariat):
             (small.action_np, "on_track", 40, ""),
             (small.action_dr, "late", 35, "Retard de livraison des postes radio"),
         ],
+        values={small.indicator: Decimal("30")},
     )
     _report(monitored, aes.mali, secretariat, [(small.action_np, "on_track", 55, "")], accept=False)
     meeting = meeting_services.meeting_create(
@@ -130,7 +143,7 @@ def test_the_pdf_has_the_figures_late_actions_decisions_and_markings_on_every_pa
     response = client.get(_url(q3, "pdf"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     assert 'filename="rapport-trimestriel-t3-2025.pdf"' in response["Content-Disposition"]
     pages = _pdf_pages(response.content)
     assert len(pages) >= 3
@@ -148,10 +161,13 @@ def test_the_pdf_has_the_figures_late_actions_decisions_and_markings_on_every_pa
     # Mali's report is submitted, not accepted: it is not counted; Niger's is missing.
     assert "Soumis" in text
     assert "Aucun rapport" in text
-    # Decisions of the committee held in August, and the indicator table.
+    # Decisions of the committee held in August, and the indicators: the summary by axis,
+    # then the off-track indicator (30 % against 80 %).
     assert "Accélérer la livraison des postes radio" in text
     assert "Décision confidentielle sur les stocks" in text
+    assert "Indicateurs les plus éloignés de leur cible" in text
     assert monitored.small.indicator.code in text
+    assert "Hors trajectoire" in text
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -259,3 +275,60 @@ def test_the_periods_page_and_the_dashboard_link_to_the_reports(client, q3, moni
     dashboard = client.get(f"/suivi/plans/{monitored.plan.uid}/?periode={q3.uid}").content.decode()
     assert _url(q3, "pdf") in dashboard
     assert _url(q3, "pdf", "en") in dashboard
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_report_lists_the_most_overdue_actions_and_says_how_many_more(
+    client, q3, monitored, aes, secretariat, monkeypatch
+):
+    """A report read in five minutes: the most overdue late actions (here capped at 1, as the
+    1,000-action plan is capped at SUMMARY_ROWS), then "and M more" pointing to the XLSX; the
+    tables by axis still count every late action."""
+    small = monitored.small
+    full = quarterly.quarterly_report_for_user(user=secretariat, period=q3)
+    assert full.headline is not None
+    late = full.headline.late
+    assert late >= 2, "the fixture needs two late actions to show the cap"
+    assert [a.days_late for a in full.late_actions] == sorted(
+        (a.days_late for a in full.late_actions), reverse=True
+    )
+    assert full.late_actions_more == 0
+    assert full.indicators_off_track_more == 0
+
+    monkeypatch.setattr(quarterly, "SUMMARY_ROWS", 1)
+    capped = quarterly.quarterly_report_for_user(user=secretariat, period=q3)
+    assert capped.late_actions == full.late_actions[:1]
+    assert capped.late_actions_more == late - 1
+    assert sum(row.late for row in capped.by_axis.rows) == late  # counts keep every action
+    client.force_login(secretariat)
+    text = "\n".join(_pdf_pages(client.get(_url(q3, "pdf")).content))
+    most_overdue = full.late_actions[0]
+    assert f"{most_overdue.code} {most_overdue.title}" in text
+    for hidden in full.late_actions[1:]:
+        assert f"{hidden.code} {hidden.title}" not in text
+    more = "autre action en retard" if late == 2 else "autres actions en retard"
+    assert f"Et {late - 1} {more} : voir le classeur de données du plan (XLSX)" in text
+    docx, _margins = _docx_text(client.get(_url(q3, "docx")).content)
+    assert f"Et {late - 1} {more} : voir le classeur de données du plan (XLSX)" in docx
+    assert small.indicator.code in docx  # the one off-track indicator is within the cap
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_indicators_are_summarised_by_axis_and_the_off_target_ones_listed(
+    q3, monitored, secretariat, monkeypatch
+):
+    small = monitored.small
+    report = quarterly.quarterly_report_for_user(user=secretariat, period=q3)
+    by_axis = {row.axis: row for row in report.indicator_summary}
+    axis = f"{small.axis1.code} {small.axis1.title}"
+    assert by_axis[axis].off_track == 1
+    assert sum(row.indicators for row in report.indicator_summary) == sum(
+        1 for _ in visible_indicators(user=secretariat, plan=monitored.plan)
+    )
+    assert [row.indicator for row in report.indicators] == [
+        f"{small.indicator.code} {small.indicator.name}"
+    ]
+    monkeypatch.setattr(quarterly, "SUMMARY_ROWS", 0)
+    capped = quarterly.quarterly_report_for_user(user=secretariat, period=q3)
+    assert capped.indicators == []
+    assert capped.indicators_off_track_more == 1
