@@ -229,83 +229,143 @@ def rollup_for_user(
     member_state_id: int | None = None,
 ) -> Rollup:
     """Figures per group of ``dimension`` (one of :data:`DIMENSIONS`), in 4 queries."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {dimension!r}")
+    return rollups_for_user(
+        user=user,
+        plan=plan,
+        dimensions=(dimension,),
+        as_of=as_of,
+        today=today,
+        member_state_id=member_state_id,
+    )[dimension]
+
+
+def _add_group(row: RollupRow, group: dict[str, Any], sums: dict[str, Decimal]) -> None:
+    """Add one (group, status) aggregate of the database to ``row`` and its running sums."""
+    status = group["progress_status"]
+    row.actions += group["action_count"]
+    row.late += group["late"] or 0
+    row.weighted_actions += group["counted"]
+    row.counts[status] = row.counts.get(status, 0) + group["action_count"]
+    if group["budget"] is not None:
+        row.budget_by_status[status] = (
+            row.budget_by_status.get(status, Decimal(0)) + group["budget"]
+        )
+    if status == NOT_REPORTED:
+        row.not_reported += group["action_count"]
+    for name in ("percent_sum", "weighted_sum", "budget_sum"):
+        sums[name] += Decimal(group[name] or 0)
+
+
+def rollups_for_user(
+    *,
+    user: Any,
+    plan: Plan,
+    dimensions: Sequence[str],
+    as_of: ReportingPeriod | None = None,
+    today: dt.date | None = None,
+    member_state_id: int | None = None,
+) -> dict[str, Rollup]:
+    """Figures per group of each of ``dimensions``: one aggregate query for all the dimensions
+    an action belongs to once (plan, axis, objective, action, lead state), grouped by those
+    and by status, one more for the partner states, and 3 shared ones (settings, counts).
+
+    Each dimension's figures are sums of those aggregates (a few dozen groups, never a row
+    per action or line); the percentage is computed from the sums, as one query per
+    dimension would (docs/decisions/0144-one-roll-up-query-for-the-dashboard.md).
+    """
+    unknown = [dimension for dimension in dimensions if dimension not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimension {unknown[0]!r}")
     today = today or timezone.localdate()
     weighting = monitoring_settings_of(plan).weighting
     actions = annotated_actions(
         user=user, plan=plan, as_of=as_of, today=today, member_state_id=member_state_id
     )
-    fields = _GROUP_FIELDS[dimension]
-    key = fields[0]
     counted = ~Q(progress_status=LineStatus.CANCELLED)
     if weighting == Weighting.BUDGET:
         counted &= Q(budget_amount__isnull=False)
-    totals = (
-        actions.order_by()
-        .values(*fields)
-        .annotate(
-            action_count=Count("pk", distinct=False),
-            percent_sum=Sum("progress_percent", filter=counted),
-            weighted_sum=Sum("weighted_percent", filter=counted),
-            budget_sum=Sum("budget_amount", filter=counted),
-            counted=Count("pk", filter=counted),
-            late=Sum("is_late"),
+
+    def aggregates() -> dict[str, Any]:
+        return {
+            "action_count": Count("pk"),
+            "percent_sum": Sum("progress_percent", filter=counted),
+            "weighted_sum": Sum("weighted_percent", filter=counted),
+            "budget_sum": Sum("budget_amount", filter=counted),
+            "budget": Sum("budget_amount"),
+            "counted": Count("pk", filter=counted),
+            "late": Sum("is_late"),
+        }
+
+    rows: dict[str, dict[Any, RollupRow]] = {dimension: {} for dimension in dimensions}
+    sums: dict[str, dict[Any, dict[str, Decimal]]] = {dimension: {} for dimension in dimensions}
+
+    def add(dimension: str, key: Any, code: str, label: str, group: dict[str, Any]) -> None:
+        row = rows[dimension].get(key)
+        if row is None:
+            row = rows[dimension][key] = RollupRow(key=key, code=code, label=label)
+            sums[dimension][key] = dict.fromkeys(
+                ("percent_sum", "weighted_sum", "budget_sum"), Decimal(0)
+            )
+        _add_group(row, group, sums[dimension][key])
+
+    single = [dimension for dimension in dimensions if dimension != "partner_state"]
+    queries: list[tuple[list[str], QuerySet[Any]]] = []
+    if single:
+        fields = list(dict.fromkeys(f for d in single for f in _GROUP_FIELDS[d]))
+        queries.append((single, actions.order_by().values(*fields, "progress_status")))
+    if "partner_state" in dimensions:
+        # The join multiplies each action by its partners: a grouping of its own.
+        queries.append(
+            (
+                ["partner_state"],
+                actions.order_by()
+                .filter(partner_states__isnull=False)
+                .values(*_GROUP_FIELDS["partner_state"], "progress_status"),
+            )
         )
-    )
-    if dimension == "partner_state":
-        totals = totals.filter(partner_states__isnull=False)
-    rows: dict[Any, RollupRow] = {}
-    for total in totals:
-        code = str(total[fields[1]]) if len(fields) > 1 else plan.title
-        label = str(total[fields[2]]) if len(fields) > 2 else plan.title
-        row = RollupRow(key=total[key], code=code, label=label)
-        row.actions = total["action_count"]
-        row.late = total["late"] or 0
-        row.weighted_actions = total["counted"]
-        if weighting == Weighting.BUDGET:
-            if total["budget_sum"]:
-                row.percent_complete = _round(total["weighted_sum"] / total["budget_sum"])
-        elif total["counted"]:
-            row.percent_complete = _round(Decimal(total["percent_sum"]) / total["counted"])
-        rows[row.key] = row
-    by_status = (
-        actions.order_by()
-        .values(key, "progress_status")
-        .annotate(action_count=Count("pk"), budget=Sum("budget_amount"))
-    )
-    if dimension == "partner_state":
-        by_status = by_status.filter(partner_states__isnull=False)
-    for entry in by_status:
-        row = rows[entry[key]]
-        status = entry["progress_status"]
-        row.counts[status] = entry["action_count"]
-        if entry["budget"] is not None:
-            row.budget_by_status[status] = entry["budget"]
-        if status == NOT_REPORTED:
-            row.not_reported = entry["action_count"]
-    ordered = sorted(rows.values(), key=lambda row: _sort_key(row.code))
+    for names, query in queries:
+        for group in query.annotate(**aggregates()):
+            for dimension in names:
+                keys = _GROUP_FIELDS[dimension]
+                add(
+                    dimension,
+                    group[keys[0]],
+                    str(group[keys[1]]) if len(keys) > 1 else plan.title,
+                    str(group[keys[2]]) if len(keys) > 2 else plan.title,
+                    group,
+                )
     total_actions = plan_actions(plan, member_state_id).count()
     visible = actions.count()
     withheld = total_actions - visible
-    return Rollup(
-        dimension=dimension,
-        rows=ordered,
-        withheld=withheld,
-        weighting=weighting,
-        as_of=as_of,
-        today=today,
-        explanation=explain(
+    result = {}
+    for dimension in dimensions:
+        for key, row in rows[dimension].items():
+            total = sums[dimension][key]
+            if weighting == Weighting.BUDGET:
+                if total["budget_sum"]:
+                    row.percent_complete = _round(total["weighted_sum"] / total["budget_sum"])
+            elif row.weighted_actions:
+                row.percent_complete = _round(total["percent_sum"] / row.weighted_actions)
+        ordered = sorted(rows[dimension].values(), key=lambda row: _sort_key(row.code))
+        result[dimension] = Rollup(
+            dimension=dimension,
+            rows=ordered,
+            withheld=withheld,
             weighting=weighting,
             as_of=as_of,
             today=today,
-            withheld=withheld,
-            not_reported=sum(row.not_reported for row in ordered)
-            if dimension in ("plan", "axis", "objective", "action", "lead_state")
-            else None,
-            dimension=dimension,
-        ),
-    )
+            explanation=explain(
+                weighting=weighting,
+                as_of=as_of,
+                today=today,
+                withheld=withheld,
+                not_reported=sum(row.not_reported for row in ordered)
+                if dimension in ("plan", "axis", "objective", "action", "lead_state")
+                else None,
+                dimension=dimension,
+            ),
+        )
+    return result
 
 
 def _sort_key(code: str) -> tuple[Any, ...]:

@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
 from liptako.alliance.models import MemberState
@@ -216,15 +217,67 @@ def late_actions_for_user(
     )
 
 
+@dataclass
+class LateActions:
+    items: list[Action]  # the most overdue first
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def late_actions_summary_for_user(
+    *,
+    user: Any,
+    plan: Plan,
+    today: dt.date,
+    member_state: MemberState | None = None,
+    limit: int = 30,
+) -> LateActions:
+    """The ``limit`` most overdue late actions (those of :func:`late_actions_for_user`) and how
+    many are late in all (1 query: the total is a window over the filtered rows)."""
+    from liptako.monitoring.rollups import annotated_actions
+
+    actions: list[Action] = list(
+        annotated_actions(
+            user=user,
+            plan=plan,
+            as_of=None,
+            today=today,
+            member_state_id=member_state.pk if member_state is not None else None,
+        )
+        .filter(is_late=1)  # type: ignore[misc]
+        .annotate(late_total=Window(Count("pk")))
+        .select_related("lead_state", "classification")
+        .order_by("end_date", "position", "pk")[:limit]
+    )
+    return LateActions(
+        items=actions,
+        total=actions[0].late_total if actions else 0,  # type: ignore[attr-defined]
+    )
+
+
+@dataclass
+class RoadmapPage:
+    actions: list[Action]  # annotated with their progress status, their axis loaded
+    page: Page[int]  # of action ids
+
+
 def roadmap_actions_for_user(
     *,
     user: Any,
     plan: Plan,
     as_of: ReportingPeriod | None,
     today: dt.date,
+    year: int,
     member_state: MemberState | None = None,
-) -> list[Action]:
-    """Visible actions in plan order with their progress status and axis (1 query)."""
+    page: str | int | None = None,
+    per_page: int = 100,
+) -> RoadmapPage:
+    """One page of the visible actions under way in ``year``, in plan order, with their
+    progress status and axis (3 queries: count, the page's ids, its actions). The progress
+    of an action is computed for the actions of the page only."""
     from liptako.monitoring.rollups import annotated_actions
 
     actions = annotated_actions(
@@ -234,10 +287,20 @@ def roadmap_actions_for_user(
         today=today,
         member_state_id=member_state.pk if member_state is not None else None,
     )
-    return list(
-        actions.select_related("objective__axis").order_by(
-            "objective__axis__position", "objective__position", "position", "pk"
-        )
+    order = ("objective__axis__position", "objective__position", "position", "pk")
+    ids = (
+        actions.filter(start_date__lte=dt.date(year, 12, 31), end_date__gte=dt.date(year, 1, 1))
+        .order_by(*order)
+        .values_list("pk", flat=True)
+    )
+    shown = Paginator(ids, per_page).get_page(page)
+    return RoadmapPage(
+        actions=list(
+            actions.filter(pk__in=list(shown.object_list))
+            .select_related("objective__axis")
+            .order_by(*order)
+        ),
+        page=shown,
     )
 
 

@@ -47,11 +47,18 @@ from liptako.monitoring.quarterly import QuarterlyReport, quarterly_report_for_u
 from liptako.monitoring.quarterly_render import render_quarterly_docx, render_quarterly_pdf
 from liptako.monitoring.rollups import (
     indicator_achievements_for_user,
-    rollup_for_user,
+    rollups_for_user,
     visible_indicators,
 )
 from liptako.plans.models import Action, Indicator, Plan, PlanStatus
 from liptako.plans.permissions import access_action
+
+# The dashboard lists the most overdue late actions, then says how many more there are and
+# where to find them (the XLSX), as the quarterly report does (decision 0143).
+LATE_ACTIONS_SHOWN = 30
+# The roadmap shows this many actions a page (``?feuille=<page>``): its bars stay readable and
+# the progress of a 1,000-action plan is computed for one page only (decision 0144).
+ROADMAP_ROWS = 100
 
 
 def _actor(request: HttpRequest) -> User:
@@ -79,17 +86,14 @@ def _dashboard_context(
     periods = list(selectors.period_list(plan=plan))
     as_of = _as_of(request, periods, today)
     state_id = member_state.pk if member_state is not None else None
-    rollups = {
-        dimension: rollup_for_user(
-            user=request.user,
-            plan=plan,
-            dimension=dimension,
-            as_of=as_of,
-            today=today,
-            member_state_id=state_id,
-        )
-        for dimension in ("plan", "axis", "lead_state", "partner_state")
-    }
+    rollups = rollups_for_user(
+        user=request.user,
+        plan=plan,
+        dimensions=("plan", "axis", "lead_state", "partner_state"),
+        as_of=as_of,
+        today=today,
+        member_state_id=state_id,
+    )
     headline = rollups["plan"].rows[0] if rollups["plan"].rows else None
     axis_chart = charts.percent_bar_chart(
         [(f"{row.code} {row.label}", row.percent_complete) for row in rollups["axis"].rows],
@@ -101,10 +105,18 @@ def _dashboard_context(
         visible_indicators(user=request.user, plan=plan), settings.PAGE_SIZE
     ).get_page(request.GET.get("indicateurs"))
     year = as_of.start.year if as_of is not None else today.year
+    roadmap_page = selectors.roadmap_actions_for_user(
+        user=request.user,
+        plan=plan,
+        as_of=as_of,
+        today=today,
+        year=year,
+        member_state=member_state,
+        page=request.GET.get("feuille"),
+        per_page=ROADMAP_ROWS,
+    )
     roadmap = charts.status_roadmap_svg(
-        selectors.roadmap_actions_for_user(
-            user=request.user, plan=plan, as_of=as_of, today=today, member_state=member_state
-        ),
+        roadmap_page.actions,
         year=year,
         today=today,
         title=_("Roadmap %(year)s by status") % {"year": year},
@@ -112,6 +124,7 @@ def _dashboard_context(
     return {
         "plan": plan,
         "roadmap_svg": roadmap,
+        "roadmap_page": roadmap_page.page,
         "roadmap_year": str(year),  # not "2 025"
         "follow_ups": selectors.open_follow_ups_for_user(
             user=request.user, plan=plan, today=today, member_state=member_state
@@ -123,8 +136,12 @@ def _dashboard_context(
         "rollups": rollups,
         "headline": headline,
         "axis_chart": axis_chart,
-        "late_actions": selectors.late_actions_for_user(
-            user=request.user, plan=plan, today=today, member_state=member_state
+        "late_actions": selectors.late_actions_summary_for_user(
+            user=request.user,
+            plan=plan,
+            today=today,
+            member_state=member_state,
+            limit=LATE_ACTIONS_SHOWN,
         ),
         "late_reports": matrix.late,
         "indicators": indicator_achievements_for_user(

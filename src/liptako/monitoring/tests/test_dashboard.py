@@ -21,11 +21,12 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2025, 10, 20, 10, tzinfo=dt.UTC)
 
 # Queries of a dashboard page and of the roll-up API, whatever the number of periods,
-# reports, lines and actions (session and user, plan, periods, four roll-ups, report
-# matrix, late actions, roadmap, follow-ups, indicators, member states, session save).
-DASHBOARD_QUERIES = 45
-STATE_DASHBOARD_QUERIES = 45
-ROLLUP_API_QUERIES = 13
+# reports, lines and actions (session and user, plan, periods, the four roll-ups in two
+# grouped queries, report matrix, the most overdue late actions, a page of the roadmap,
+# follow-ups, indicators, member states, session save).
+DASHBOARD_QUERIES = 32
+STATE_DASHBOARD_QUERIES = 32
+ROLLUP_API_QUERIES = 12
 
 
 def _accept(monitored, aes, secretariat, periods, statuses=None):
@@ -258,3 +259,49 @@ def test_the_dashboard_pages_its_indicator_table(client, monitored, secretariat,
     second_page = client.get(f"{url}&indicateurs=2").content.decode()
     assert second.name in second_page
     assert monitored.small.indicator.name.replace("'", "&#x27;") not in second_page
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_roadmap_is_shown_a_page_of_actions_at_a_time(
+    client, monitored, secretariat, monkeypatch
+):
+    """A 1,000-action plan's roadmap is drawn a page at a time (decision 0144); here one
+    action a page: every visible action of the year is on exactly one page."""
+    from liptako.monitoring import views
+
+    client.force_login(secretariat)
+    url = f"/suivi/plans/{monitored.plan.uid}/?periode={monitored.q1.uid}"
+    everything = set(_bar_colours(client.get(url).content.decode()))
+    assert len(everything) >= 2
+    monkeypatch.setattr(views, "ROADMAP_ROWS", 1)
+    first = client.get(url).content.decode()
+    assert len(_bar_colours(first)) == 1
+    assert f"Actions 1 à 1 sur {len(everything)}" in first
+    assert "feuille=2" in first
+    seen = []
+    for number in range(1, len(everything) + 1):
+        page = client.get(f"{url}&feuille={number}").content.decode()
+        seen.extend(_bar_colours(page))
+    assert sorted(seen) == sorted(everything)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_dashboard_lists_the_most_overdue_actions_and_how_many_more(
+    client, monitored, secretariat, monkeypatch
+):
+    from liptako.monitoring import selectors, views
+
+    late = selectors.late_actions_for_user(
+        user=secretariat, plan=monitored.plan, today=TODAY.date()
+    )
+    assert len(late) >= 2, "the fixture needs two late actions"
+    monkeypatch.setattr(views, "LATE_ACTIONS_SHOWN", 1)
+    client.force_login(secretariat)
+    page = client.get(f"/suivi/plans/{monitored.plan.uid}/").content.decode()
+    late_part = page.split('id="late-actions"')[1].split('id="missing-reports"')[0]
+    assert late[0].title.replace("'", "&#x27;") in late_part  # the earliest end date
+    for action in late[1:]:
+        assert f"{action.code} " not in late_part
+    more = len(late) - 1
+    words = "autre action en retard" if more == 1 else "autres actions en retard"
+    assert f"Et {more} {words} : voir les données (XLSX)" in late_part

@@ -26,6 +26,7 @@ from liptako.monitoring.rollups import (
     NOT_REPORTED,
     indicator_achievements_for_user,
     rollup_for_user,
+    rollups_for_user,
 )
 from liptako.plans.models import Action, Indicator, Measure
 
@@ -225,13 +226,27 @@ def test_roll_up_by_axis_equals_a_python_computation_over_the_raw_rows(
             plan=monitored.plan, defaults={"weighting": weighting}
         )
         user = secretariat if sees_secret else expert_mli
-        rollup = rollup_for_user(
+        # The dashboard's path: every dimension from the same grouped aggregates.
+        merged = rollups_for_user(
             user=user,
             plan=monitored.plan,
-            dimension="axis",
+            dimensions=("plan", "axis", "lead_state", "partner_state"),
             as_of=monitored.periods[as_of],
             today=TODAY,
         )
+        rollup = merged["axis"]
+        for dimension in ("plan", "axis", "lead_state", "partner_state"):
+            assert merged[dimension] == rollup_for_user(
+                user=user,
+                plan=monitored.plan,
+                dimension=dimension,
+                as_of=monitored.periods[as_of],
+                today=TODAY,
+            )
+        for dimension in ("plan", "lead_state"):  # the same actions, grouped otherwise
+            rows = merged[dimension].rows
+            assert sum(row.actions for row in rows) == sum(row.actions for row in rollup.rows)
+            assert sum(row.late for row in rows) == sum(row.late for row in rollup.rows)
         expected = _expected(
             sees_secret, actions_data, lines_data, report_statuses, as_of, weighting
         )
@@ -292,8 +307,14 @@ def test_roll_up_query_count_does_not_grow_with_reports(
     monitored, aes, secretariat, django_assert_num_queries
 ):
     for dimension in ("axis", "partner_state"):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):  # settings, grouped figures, two counts
             rollup_for_user(user=secretariat, plan=monitored.plan, dimension=dimension)
+    with django_assert_num_queries(5):  # the dashboard's four dimensions: one more grouping
+        rollups_for_user(
+            user=secretariat,
+            plan=monitored.plan,
+            dimensions=("plan", "axis", "lead_state", "partner_state"),
+        )
     _build(
         monitored,
         aes,
@@ -316,8 +337,14 @@ def test_roll_up_query_count_does_not_grow_with_reports(
         [ReportStatus.ACCEPTED] * 12,
     )
     for dimension in ("axis", "partner_state"):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):  # settings, grouped figures, two counts
             rollup_for_user(user=secretariat, plan=monitored.plan, dimension=dimension)
+    with django_assert_num_queries(5):  # the dashboard's four dimensions: one more grouping
+        rollups_for_user(
+            user=secretariat,
+            plan=monitored.plan,
+            dimensions=("plan", "axis", "lead_state", "partner_state"),
+        )
 
 
 def _value(report, action, indicator, value):
