@@ -50,6 +50,7 @@ from bench.run import (  # noqa: E402
     summary,
     timed,
     verdict,
+    with_cpu,
 )
 
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -293,12 +294,16 @@ def measure(sizes: Sizes) -> dict[str, Any]:
     times: dict[str, Any] = {}
     for key, url in urls.items():
         queries, size = _warm_up(client, url)
-        samples = timed(lambda url=url: _get(client, url), sizes.runs[key], warmup=0)
-        entry = summary(samples)
+        cpu: list[float] = []
+        samples = timed(lambda url=url: _get(client, url), sizes.runs[key], warmup=0, cpu=cpu)
+        entry = with_cpu(summary(samples), cpu)
         entry["queries"] = queries
         entry["kb"] = round(size / 1024, 1)
         times[key] = entry
-        progress(f"{key}: median {entry['median_ms']} ms, {entry['queries']} queries")
+        progress(
+            f"{key}: median {entry['median_ms']} ms (CPU {entry['cpu_median_ms']} ms), "
+            f"{entry['queries']} queries"
+        )
     results["times"] = times
     return results
 
@@ -361,7 +366,8 @@ def _row(key: str, entry: dict[str, Any]) -> str:
     result = verdict(entry["median_ms"] <= goal) if goal is not None else "(no goal)"
     goal_text = f"≤ {goal:,.0f} ms median" if goal is not None else "—"
     return (
-        f"| {LABELS[key]} | {entry['median_ms']:,.1f} | {entry['p95_ms']:,.1f} | "
+        f"| {LABELS[key]} | {entry['median_ms']:,.1f} | {entry['cpu_median_ms']:,.1f} | "
+        f"{entry['p95_ms']:,.1f} | "
         f"{entry['runs']} | {entry['queries']} | {entry['kb']:,.1f} KB | {goal_text} | {result} |"
     )
 
@@ -389,8 +395,9 @@ def report(machine_info: dict[str, Any], backends: list[dict[str, Any]]) -> str:
             f"{rows['values']:,} indicator values in {results['generate_s']} s. Load average "
             f"{results['load_before'][0]:.2f} before, {results['load_after'][0]:.2f} after.",
             "",
-            "| request | median ms | p95 ms | runs | SQL queries | size | goal | result |",
-            "|---|---:|---:|---:|---:|---:|---|---|",
+            "| request | median ms | CPU median ms | p95 ms | runs | SQL queries | size | goal "
+            "| result |",
+            "|---|---:|---:|---:|---:|---:|---:|---|---|",
             *(_row(key, entry) for key, entry in results["times"].items()),
             "",
         ]
