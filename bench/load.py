@@ -6,11 +6,13 @@
 For each database: a throw-away instance (its own LIPTAKO_HOME; on PostgreSQL its own
 database on 127.0.0.1:5432), migrated, the demo loaded, ``durability/seed.py`` run (a draft
 working plan, API tokens), served by ``liptako serve`` (gunicorn, 4 workers). Locust then runs
-USERS people, each a demo account logged in through the login page, mixing what people do:
-home page, plan outline, monitoring dashboard, meetings (pages and API), the plan through the
-API, and writes of every kind: comments, action edits (optimistic locking), progress report
-drafts, meetings planned, plan freezes. A 409 (someone else saved first) is the right answer
-to a concurrent edit and counts as a success; any other 4xx/5xx or no answer is an error.
+USERS people, each a demo account: the first person of an account logs it in through the login
+page (password, then the TOTP code, decision 0150) and the others share that session, as tabs
+of one browser do. They mix what people do: home page, plan outline, monitoring dashboard,
+meetings (pages and API), the plan through the API, and writes of every kind: comments,
+action edits (optimistic locking), progress report drafts, meetings planned, plan freezes.
+A 409 (someone else saved first) is the right answer to a concurrent edit and counts as a
+success; any other 4xx/5xx or no answer is an error.
 Figures (throughput, p50/p95/p99, error rate) are printed, written as JSON with ``--json``,
 and, for a full run of both databases, between the ``bench:load`` markers of
 docs/benchmarks.md. The server log is searched for "database is locked".
@@ -36,12 +38,14 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+from gevent.lock import Semaphore
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from durability.instances import Instance, Server  # noqa: E402
+from durability.login import demo_accounts, log_in  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench:load:begin (written by bench/load.py: do not edit by hand) -->"
@@ -62,6 +66,9 @@ PERSONAS = (
 )
 
 SETUP: dict[str, Any] = {}
+#: The session cookies of each account, logged in once (first person of that account).
+SESSIONS: dict[str, dict[str, str]] = {}
+LOGIN_LOCKS: dict[str, Semaphore] = {}
 
 
 def _ok_or_conflict(response: Any) -> None:
@@ -80,17 +87,16 @@ class Person(HttpUser):
         self.username = random.choice(PERSONAS)
         self.api = {"Authorization": f"Bearer {SETUP['tokens'][self.username]}"}
         self.secretariat = {"Authorization": f"Bearer {SETUP['tokens']['secretariat']}"}
-        self.client.get("/comptes/connexion/", name="login page")
-        self.client.post(
-            "/comptes/connexion/",
-            data={
-                "username": self.username,
-                "password": SETUP["passwords"][self.username],
-                "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
-            },
-            headers={"Referer": self.host + "/comptes/connexion/"},
-            name="log in",
-        )
+        # One log-in per account, its session shared by the people of that account (tabs of
+        # one browser): a TOTP step is accepted once per account, fifty log-ins would fight.
+        with LOGIN_LOCKS.setdefault(self.username, Semaphore()):
+            if self.username not in SESSIONS:
+                log_in(self.client, str(self.host), SETUP["accounts"][self.username], name="log in")
+                SESSIONS[self.username] = {
+                    cookie.name: cookie.value or "" for cookie in self.client.cookies
+                }
+        for name, value in SESSIONS[self.username].items():
+            self.client.cookies.set(name, value)
 
     # -- reads ---------------------------------------------------------------------------
     @task(2)
@@ -220,13 +226,21 @@ class Person(HttpUser):
             _ok_or_conflict(response)
 
 
-def _passwords(home: Path) -> dict[str, str]:
-    passwords = {}
-    for line in (home / "demo-accounts.txt").read_text(encoding="utf-8").splitlines():
-        fields = line.split("\t")
-        if not line.startswith("#") and len(fields) >= 2:
-            passwords[fields[0]] = fields[1]
-    return passwords
+def _tracebacks(log: str, keep: int = 3) -> list[str]:
+    """The first ``keep`` distinct tracebacks of the server log (their last 1,500 characters)."""
+    found: list[str] = []
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = []
+        for line in block.splitlines()[1:]:
+            lines.append(line)
+            if line and not line.startswith((" ", "\t")) and not line.startswith("During"):
+                break  # the exception line closes the traceback
+        text = "\n".join(lines)[-1500:]
+        if text not in found:
+            found.append(text)
+        if len(found) == keep:
+            break
+    return found
 
 
 def run_database(database: str, seconds: int, users: int) -> dict[str, Any]:
@@ -244,7 +258,8 @@ def run_database(database: str, seconds: int, users: int) -> dict[str, Any]:
             instance.script(ROOT / "durability" / "seed.py", "0", str(home / "seed.json"))
             SETUP.clear()
             SETUP.update(json.loads((home / "seed.json").read_text(encoding="utf-8")))
-            SETUP["passwords"] = _passwords(home)
+            SETUP["accounts"] = demo_accounts(home)
+            SESSIONS.clear()
             server = Server(instance, workers=WORKERS, preload=False)
             server.start()
             try:
@@ -254,6 +269,8 @@ def run_database(database: str, seconds: int, users: int) -> dict[str, Any]:
             log = server.log_path.read_text(encoding="utf-8", errors="replace")
             figures["database_locked"] = log.count("database is locked")
             figures["server_errors_logged"] = len(re.findall(r'" 5\d\d ', log))
+            # The server's own account of its errors, for whoever reads a failed run.
+            figures["server_tracebacks"] = _tracebacks(log)
         finally:
             instance.drop()
     figures["database"] = database

@@ -24,6 +24,7 @@ from typing import Any
 import openpyxl
 import requests
 
+from durability.login import demo_accounts, log_in
 from liptako.validation.offline import sign_bytes
 
 TIMEOUT = 60
@@ -117,14 +118,6 @@ def _keys(home: Path) -> dict[str, tuple[bytes, bytes]]:
         pem = (home / "demo-keys" / f"{username}.pem").read_bytes()
         keys[username] = (pem, passphrase.encode())
     return keys
-
-
-def _password(home: Path, username: str) -> str:
-    for line in (home / "demo-accounts.txt").read_text(encoding="utf-8").splitlines():
-        fields = line.split("\t")
-        if fields[0] == username:
-            return fields[1]
-    raise KeyError(username)
 
 
 class Workload:
@@ -276,22 +269,19 @@ class Workload:
     def import_step(self) -> Callable[[int], None]:
         api = self.client("secretariat")
         browser = Client(self.base_url, self.ledger)
-        password = _password(self.home, "secretariat")
+        account = demo_accounts(self.home)["secretariat"]
 
         def login() -> None:
+            """Both steps of the log-in (password, then the TOTP code); a kill meanwhile
+            leaves the outcome unknown: the next step logs in again, with a fresh code."""
             browser.session.cookies.clear()
-            browser.call("GET", "/comptes/connexion/")
-            response = browser.call(
-                "POST",
-                "/comptes/connexion/",
-                data={
-                    "username": "secretariat",
-                    "password": password,
-                    "csrfmiddlewaretoken": browser.session.cookies.get("csrftoken", ""),
-                },
-                headers={"Referer": self.base_url + "/comptes/connexion/"},
-            )
-            assert response.status_code == 302, response.text[:500]
+            try:
+                log_in(browser.session, self.base_url, account, timeout=TIMEOUT)
+            except requests.RequestException as error:
+                with self.ledger.lock:
+                    self.ledger.unanswered += 1
+                browser.session.cookies.clear()
+                raise Unanswered(str(error)) from None
 
         def step(number: int) -> None:
             if "sessionid" not in browser.session.cookies:
