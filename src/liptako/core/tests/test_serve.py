@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,3 +141,20 @@ def test_it_stops_cleanly_on_sigterm(served: Served) -> None:
     # Last test of the module: it stops the module's server.
     served.process.send_signal(signal.SIGTERM)
     assert served.process.wait(timeout=30) == 0
+
+
+def test_a_restart_reuses_the_collected_files_while_the_sources_are_the_same(
+    tmp_path: Path, settings: Any
+) -> None:
+    from liptako.core.management.commands.serve import SOURCES_STAMP, Command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    command = Command()
+    command.collect_static()
+    manifest = tmp_path / "static" / "staticfiles.json"
+    first = manifest.stat().st_mtime_ns
+    command.collect_static()  # same sources: nothing collected again
+    assert manifest.stat().st_mtime_ns == first
+    (tmp_path / "static" / SOURCES_STAMP).write_text("sources of another release")
+    command.collect_static()  # the sources changed: collected again
+    assert manifest.stat().st_mtime_ns > first

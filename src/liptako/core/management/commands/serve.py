@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as CollectStaticCommand,
 )
@@ -66,11 +69,34 @@ class Command(BaseCommand):
         os.execve(sys.executable, arguments, environment)  # noqa: S606
 
     def collect_static(self) -> None:
-        """Write hashed and compressed copies of every static file into STATIC_ROOT.
+        """Write hashed and compressed copies of every static file into STATIC_ROOT, unless the
+        last run wrote them from the same sources (a restart then takes a second, not the
+        compression of every file again).
 
         The storage is set explicitly: this process started without the manifest (it does not
         exist yet on a first run), so the configured one is the plain development storage.
         """
+        storage = ManifestStaticFilesStorage(location=settings.STATIC_ROOT)
+        stamp = Path(settings.STATIC_ROOT) / SOURCES_STAMP
+        fingerprint = static_sources_fingerprint()
+        manifest = Path(settings.STATIC_ROOT) / storage.manifest_name
+        if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+            return
         collect = CollectStaticCommand(stdout=self.stdout, stderr=self.stderr)
-        collect.storage = ManifestStaticFilesStorage(location=settings.STATIC_ROOT)
+        collect.storage = storage
         call_command(collect, interactive=False, verbosity=0)
+        stamp.write_text(fingerprint)
+
+
+#: In STATIC_ROOT: the fingerprint of the sources the collected files were made from.
+SOURCES_STAMP = ".liptako-static-sources"
+
+
+def static_sources_fingerprint() -> str:
+    """A digest of every static source file's path, size and modification time."""
+    entries = []
+    for finder in get_finders():
+        for path, source_storage in finder.list([]):
+            status = os.stat(source_storage.path(path))
+            entries.append(f"{path}\0{status.st_size}\0{status.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
