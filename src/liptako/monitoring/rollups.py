@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -45,6 +45,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from liptako.alliance.models import MemberState
 from liptako.monitoring.models import (
     IndicatorTarget,
     IndicatorValue,
@@ -281,21 +282,6 @@ def rollups_for_user(
     actions = annotated_actions(
         user=user, plan=plan, as_of=as_of, today=today, member_state_id=member_state_id
     )
-    counted = ~Q(progress_status=LineStatus.CANCELLED)
-    if weighting == Weighting.BUDGET:
-        counted &= Q(budget_amount__isnull=False)
-
-    def aggregates() -> dict[str, Any]:
-        return {
-            "action_count": Count("pk"),
-            "percent_sum": Sum("progress_percent", filter=counted),
-            "weighted_sum": Sum("weighted_percent", filter=counted),
-            "budget_sum": Sum("budget_amount", filter=counted),
-            "budget": Sum("budget_amount"),
-            "counted": Count("pk", filter=counted),
-            "late": Sum("is_late"),
-        }
-
     rows: dict[str, dict[Any, RollupRow]] = {dimension: {} for dimension in dimensions}
     sums: dict[str, dict[Any, dict[str, Decimal]]] = {dimension: {} for dimension in dimensions}
 
@@ -309,22 +295,16 @@ def rollups_for_user(
         _add_group(row, group, sums[dimension][key])
 
     single = [dimension for dimension in dimensions if dimension != "partner_state"]
-    queries: list[tuple[list[str], QuerySet[Any]]] = []
+    queries: list[tuple[list[str], list[str], QuerySet[Any]]] = []
     if single:
         fields = list(dict.fromkeys(f for d in single for f in _GROUP_FIELDS[d]))
-        queries.append((single, actions.order_by().values(*fields, "progress_status")))
+        queries.append((single, fields, actions))
     if "partner_state" in dimensions:
         # The join multiplies each action by its partners: a grouping of its own.
-        queries.append(
-            (
-                ["partner_state"],
-                actions.order_by()
-                .filter(partner_states__isnull=False)
-                .values(*_GROUP_FIELDS["partner_state"], "progress_status"),
-            )
-        )
-    for names, query in queries:
-        for group in query.annotate(**aggregates()):
+        queries.append((["partner_state"], list(_GROUP_FIELDS["partner_state"]), actions))
+    for names, fields, query in queries:
+        partners = names == ["partner_state"]
+        for group in _grouped(query, fields, weighting=weighting, today=today, partners=partners):
             for dimension in names:
                 keys = _GROUP_FIELDS[dimension]
                 add(
@@ -365,6 +345,116 @@ def rollups_for_user(
                 dimension=dimension,
             ),
         )
+    return result
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A sum read by a raw cursor: SQLite gives floats (2 decimal places, as the ORM would)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(Decimal("0.01"))
+    return Decimal(value)
+
+
+def _grouped(
+    actions: QuerySet[Action],
+    fields: Sequence[str],
+    *,
+    weighting: str,
+    today: dt.date,
+    partners: bool = False,
+) -> list[dict[str, Any]]:
+    """The aggregates of ``actions`` grouped by ``fields`` and status, in one query.
+
+    ``partners``: grouped by partner state (``fields`` are then the partner's id, code and
+    name), the derived table of actions being joined to their partners in the wrapping query.
+
+    Each action's latest status and percentage (the correlated subqueries of
+    :func:`annotated_actions`) are selected once, in a derived table; the wrapping query
+    groups and sums over its columns. Aggregating the annotations directly made Django copy
+    the subqueries into every aggregate and PostgreSQL evaluate each copy per action
+    (docs/decisions/0145-roll-ups-over-a-derived-table.md).
+    """
+    if partners:
+        columns = {"g_action": F("pk")}
+    else:
+        columns = {f"g{index}": F(name) for index, name in enumerate(fields)}
+    inner = actions.order_by().annotate(
+        **columns,
+        r_status=F("progress_status"),
+        r_percent=F("progress_percent"),
+        r_budget=F("budget_amount"),
+        r_ended=Case(
+            When(end_date__lt=today, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+    )
+    inner = inner.values(*columns, "r_status", "r_percent", "r_budget", "r_ended")
+    inner_sql, inner_params = inner.query.sql_with_params()
+    connection = connections[actions.db]
+    # An empty OFFSET keeps the derived table a fence: without it PostgreSQL pulls it up
+    # into the wrapping query and copies the subqueries into every aggregate again.
+    inner_sql += " LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else " OFFSET 0"
+    quote = connection.ops.quote_name
+    keys = ", ".join(quote(name) for name in columns)
+    joins = ""
+    if partners:
+        through = Action.partner_states.through._meta
+        state = MemberState._meta
+        link, table = quote(through.db_table), quote(state.db_table)
+        action_column = quote(through.get_field("action").column)
+        state_column = quote(through.get_field("memberstate").column)
+        joins = (
+            f" INNER JOIN {link} ON {link}.{action_column} = {quote('per_action')}."
+            f"{quote('g_action')} INNER JOIN {table} ON {table}.{quote('id')} = "
+            f"{link}.{state_column}"
+        )
+        keys = ", ".join(f"{table}.{quote(name)}" for name in ("id", "code", "name"))
+    counted = f"{quote('r_status')} <> %s"
+    counted_params: list[Any] = [LineStatus.CANCELLED.value]
+    if weighting == Weighting.BUDGET:
+        counted += f" AND {quote('r_budget')} IS NOT NULL"
+    status, percent, budget = quote("r_status"), quote("r_percent"), quote("r_budget")
+    # Quoted names and the ORM's own SQL; every value is a parameter.
+    sql = (
+        f"SELECT {keys}, {status}, COUNT(*), "  # noqa: S608
+        f"SUM(CASE WHEN {counted} THEN {percent} ELSE NULL END), "
+        f"SUM(CASE WHEN {counted} THEN {percent} * {budget} ELSE NULL END), "
+        f"SUM(CASE WHEN {counted} THEN {budget} ELSE NULL END), "
+        f"SUM({budget}), "
+        f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {quote('r_ended')} = 1 AND {status} NOT IN (%s, %s) THEN 1 ELSE 0 END) "
+        f"FROM ({inner_sql}) {quote('per_action')}{joins} GROUP BY {keys}, {status}"
+    )
+    # Parameters come first in the SELECT list, then the derived table's, in SQL order.
+    params = [
+        *counted_params * 4,
+        LineStatus.DONE.value,
+        LineStatus.CANCELLED.value,
+        *inner_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        result = []
+        for row in cursor.fetchall():
+            keyed = dict(zip(fields, row[: len(fields)], strict=True))
+            (
+                keyed["progress_status"],
+                keyed["action_count"],
+                percent_sum,
+                weighted_sum,
+                budget_sum,
+                budget_total,
+                keyed["counted"],
+                keyed["late"],
+            ) = row[len(fields) :]
+            keyed["percent_sum"] = _decimal(percent_sum)
+            keyed["weighted_sum"] = _decimal(weighted_sum)
+            keyed["budget_sum"] = _decimal(budget_sum)
+            keyed["budget"] = _decimal(budget_total)
+            keyed["counted"] = int(keyed["counted"] or 0)
+            keyed["late"] = int(keyed["late"] or 0)
+            result.append(keyed)
     return result
 
 
