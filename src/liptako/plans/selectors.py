@@ -502,7 +502,8 @@ def action_row_page_for_user(
         "organisation_acronym",
         "open_comments",
     )
-    values = list(queryset[current.start_index() - 1 : current.end_index()])
+    # An empty page has start_index() 0 (not 1): its rows are the empty slice, not [-1:0].
+    values = list(queryset[max(current.start_index() - 1, 0) : current.end_index()])
     rows: list[ActionRow | RedactedRow] = []
     for row in values:
         if not row["is_visible"]:
