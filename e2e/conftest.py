@@ -83,6 +83,16 @@ def log_in(page: Page, instance: Instance, username: str) -> None:
             page.locator("main form button[type=submit]").first.click()
 
 
+DEMO_PLAN_TITLE = "Plan d'action Défense et Sécurité 2025"
+
+
+def demo_plan(listing: dict | list) -> dict:
+    """The demo plan in the API's plan list (other browser tests create plans of their own, so
+    the demo plan is not always the first)."""
+    plans = listing["items"] if isinstance(listing, dict) else listing
+    return next(plan for plan in plans if plan["title"] == DEMO_PLAN_TITLE)
+
+
 @dataclass(frozen=True)
 class Instance:
     base_url: str

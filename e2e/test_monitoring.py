@@ -23,14 +23,6 @@ from e2e.conftest import ARTIFACTS, Instance
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PLAN_TITLE = "Plan d'action Défense et Sécurité 2025"
-
-
-def demo_plan(listing: dict | list) -> dict:
-    """The demo plan in the API's plan list (other browser tests create plans of their own)."""
-    plans = listing["items"] if isinstance(listing, dict) else listing
-    return next(plan for plan in plans if plan["title"] == DEMO_PLAN_TITLE)
-
 
 @contextmanager
 def logged_in(browser: Browser, instance: Instance, username: str) -> Iterator[Page]:
@@ -66,7 +58,7 @@ def test_burkina_faso_reports_is_returned_corrects_and_the_dashboard_moves(
 ) -> None:
     with logged_in(browser, instance, "pointfocal.bfa") as page:
         listing = page.request.get(instance.url("/api/v1/plans/")).json()
-        plan = demo_plan(listing)
+        plan = conftest.demo_plan(listing)
         periods = page.request.get(
             instance.url(f"/api/v1/monitoring/plans/{plan['uid']}/periods")
         ).json()["periods"]
@@ -146,7 +138,7 @@ def test_a_niger_focal_point_cannot_report_for_burkina_faso(
 ) -> None:
     with logged_in(browser, instance, "pointfocal.ner") as page:
         listing = page.request.get(instance.url("/api/v1/plans/")).json()
-        plan = demo_plan(listing)
+        plan = conftest.demo_plan(listing)
         periods = page.request.get(
             instance.url(f"/api/v1/monitoring/plans/{plan['uid']}/periods")
         ).json()["periods"]
