@@ -1,9 +1,10 @@
 """The quarterly report as PDF (WeasyPrint) and DOCX (python-docx): a report in, bytes out.
 
-Pure renderers at the documents layer: they reuse the documents app's wording and CSS-string
-helpers and fetch nothing (``data:`` URIs only, docs/decisions/0108). The marking is printed
-at the top and bottom of every page (CSS margin boxes; DOCX header and footer). The DOCX
-carries the charts as bars of text characters: Word needs a PNG fallback for SVG images.
+Pure renderers at the documents layer: they reuse the documents app's wording and the project's
+one WeasyPrint set-up (``core.pdf``), which fetches nothing (``data:`` URIs only, 0108). The
+marking is printed at the top and bottom of every page (CSS margin boxes; DOCX header and
+footer). The DOCX carries the charts as bars of text characters: Word needs a PNG fallback
+for SVG images.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import base64
 import io
 from decimal import Decimal
 
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,10 +20,8 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
-from liptako.documents.pdf import css_string
+from liptako.core.pdf import css_string, render_html_pdf
 from liptako.documents.wording import long_date, long_datetime, short_date
 from liptako.monitoring.quarterly import QuarterlyReport
 from liptako.monitoring.rollups import Rollup
@@ -43,11 +41,7 @@ def render_quarterly_pdf(report: QuarterlyReport) -> bytes:
         "axis_chart_uri": _svg_uri(report.axis_chart_svg),
         "state_chart_uri": _svg_uri(report.state_chart_svg),
     }
-    with translation.override(report.language):
-        html = render_to_string("monitoring/quarterly/report.html", context)
-    # data: URIs only: the document never reaches the network or the file system.
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return bytes(HTML(string=html, url_fetcher=fetcher).write_pdf())
+    return render_html_pdf("monitoring/quarterly/report.html", context, report.language)
 
 
 # --- DOCX ------------------------------------------------------------------------------------
