@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -105,9 +106,47 @@ def _check_actions(plan_version: PlanVersion | None, actions: Sequence[Action]) 
         )
 
 
-def _check_dates(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+#: The years a meeting may be planned in: a date outside them is a typing mistake (and
+#: PostgreSQL refuses some offsets and years that Python accepts).
+EARLIEST_YEAR = 1990
+LATEST_YEAR = 2100
+
+
+def _in_utc(value: dt.datetime, field: str, zone_name: str) -> dt.datetime:
+    """``value`` in UTC; a time without offset is the meeting city's wall-clock time."""
+    if timezone.is_naive(value):
+        try:
+            zone: dt.tzinfo = zoneinfo.ZoneInfo(zone_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = dt.UTC
+        value = value.replace(tzinfo=zone)
+    out_of_range = ValidationError(
+        {
+            field: _("Give a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+        }
+    )
+    try:
+        offset = value.utcoffset()
+        value = value.astimezone(dt.UTC)
+    except OverflowError:
+        raise out_of_range from None
+    if offset is not None and abs(offset) > dt.timedelta(hours=14):
+        raise ValidationError({field: _("This time has an offset from UTC that no place uses.")})
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise out_of_range
+    return value
+
+
+def _checked_dates(
+    starts_at: dt.datetime, ends_at: dt.datetime, zone_name: str
+) -> tuple[dt.datetime, dt.datetime]:
+    """Both times in UTC, within the plannable years, the end not before the start."""
+    starts_at = _in_utc(starts_at, "starts_at", zone_name)
+    ends_at = _in_utc(ends_at, "ends_at", zone_name)
     if ends_at < starts_at:
         raise ValidationError({"ends_at": _("The meeting cannot end before it starts.")})
+    return starts_at, ends_at
 
 
 def _meeting_payload(meeting: Meeting) -> dict[str, Any]:
@@ -149,7 +188,7 @@ def meeting_create(
 ) -> Meeting:
     """Plan a meeting (status ``planned``; nobody is invited yet)."""
     require_manage(actor)
-    _check_dates(starts_at, ends_at)
+    starts_at, ends_at = _checked_dates(starts_at, ends_at, timezone_name)
     if plan is None and plan_version is not None:
         plan = plan_version.plan
     _check_plan_links(plan, plan_version)
@@ -199,9 +238,13 @@ def meeting_update(
         raise ValueError(f"not editable: {sorted(unknown)}")
     if meeting.status in (MeetingStatus.HELD, MeetingStatus.CANCELLED):
         raise ValidationError(_("A held or cancelled meeting can no longer be changed."))
-    _check_dates(
-        changes.get("starts_at", meeting.starts_at), changes.get("ends_at", meeting.ends_at)
-    )
+    if "starts_at" in changes or "ends_at" in changes:
+        changes = dict(changes)
+        changes["starts_at"], changes["ends_at"] = _checked_dates(
+            changes.get("starts_at", meeting.starts_at),
+            changes.get("ends_at", meeting.ends_at),
+            changes.get("timezone", meeting.timezone),
+        )
     _check_plan_links(
         changes.get("plan", meeting.plan), changes.get("plan_version", meeting.plan_version)
     )

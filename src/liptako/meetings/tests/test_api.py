@@ -172,3 +172,50 @@ def test_the_secretariat_plans_a_meeting_through_the_api(aes, secretariat):
     )
     assert response.status_code == 201
     assert Meeting.objects.get(title="Sommet").host_state.code == "NER"
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "message"),
+    [
+        # Found by schemathesis on PostgreSQL: an offset no place uses, in a year long gone.
+        ("0639-02-26T08:04:14.2+20:54", "aucun lieu"),
+        ("0639-02-26T08:04:14", "entre 1990 et 2100"),
+        ("0001-01-01T00:00:00+05:00", "entre 1990 et 2100"),
+        ("9999-12-31T23:00:00-05:00", "entre 1990 et 2100"),
+    ],
+)
+def test_a_meeting_date_out_of_range_is_refused_in_french(aes, secretariat, starts_at, message):
+    response = Client().post(
+        API + "/",
+        {
+            "title": "Sommet",
+            "kind": "summit",
+            "starts_at": starts_at,
+            "ends_at": "2025-07-06T18:00:00Z",
+            "city": "Niamey",
+        },
+        content_type="application/json",
+        headers={**bearer(secretariat), "Accept-Language": "fr"},
+    )
+    assert response.status_code in (400, 422)
+    assert message in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_a_time_without_offset_is_the_meeting_citys_local_time(aes, secretariat):
+    response = Client().post(
+        API + "/",
+        {
+            "title": "Sommet",
+            "kind": "summit",
+            "starts_at": "2025-07-06T09:00:00",
+            "ends_at": "2025-07-06T18:00:00",
+            "city": "Niamey",
+            "timezone": "Africa/Niamey",
+        },
+        content_type="application/json",
+        headers=bearer(secretariat),
+    )
+    assert response.status_code == 201
+    meeting = Meeting.objects.get(title="Sommet")
+    assert meeting.starts_at.isoformat() == "2025-07-06T08:00:00+00:00"
