@@ -8,12 +8,12 @@ Each database runs in a child process with a throw-away ``LIPTAKO_HOME`` (and, f
 a throw-away database dropped at the end): migrate, generate a plan of 1,000 actions with
 bench/generate.py, then its monitoring with :func:`generate_monitoring` (8 quarterly periods
 x 3 member states = 24 reports, one progress line per action in each: 24,000 lines, and a
-value for each of the action's 3 indicators: 72,000 values), then time, in-process as the
-secretariat (Django's test client: the whole request, middleware and templates included, a
-warm-up run then N runs: median and p95), the plan dashboard, a member state's dashboard,
-the roll-up API and the quarterly report (PDF and DOCX) of the last period. The number of
-SQL queries of each request is recorded too. The parent writes the section between the
-``bench:monitoring`` markers of docs/benchmarks.md.
+value for each of the action's 3 indicators: 72,000 values), on PostgreSQL ``ANALYZE`` (as
+autovacuum would), then time, in-process as the secretariat (Django's test client: the whole
+request, middleware and templates included, a warm-up run then N runs: median and p95), the
+plan dashboard, a member state's dashboard, the roll-up API and the quarterly report (PDF and
+DOCX) of the last period. The number of SQL queries of each request is recorded too. The
+parent writes the section between the ``bench:monitoring`` markers of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -265,12 +265,33 @@ def _warm_up(client: Any, url: str) -> tuple[int, int]:
     return len(context.captured_queries), len(response.content)
 
 
+def analyze_tables() -> bool:
+    """Give PostgreSQL's planner the statistics of the generated rows (True if it ran).
+
+    A real database gets them from autovacuum within a minute of such a bulk insertion (it
+    analyzes a table once 50 rows plus 10 % of it have changed); the bench measures seconds
+    after generating, and the shared server runs with autovacuum off. Without statistics
+    the planner takes the 24,000 lines' tables for empty ones and chooses plans that made
+    the dashboards 3 to 4 times slower (docs/decisions/0210-dashboard-queries-on-postgresql.md).
+    SQLite keeps no statistics unless told to: it is measured as it runs in production.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return True
+
+
 def measure(sizes: Sizes) -> dict[str, Any]:
     context = bench_context()
     started = time.perf_counter()
     generated = generate_monitoring(context=context, actions=sizes.actions, periods=sizes.periods)
+    generate_s = round(time.perf_counter() - started, 1)
     results: dict[str, Any] = {
-        "generate_s": round(time.perf_counter() - started, 1),
+        "analyzed": analyze_tables(),
+        "generate_s": generate_s,
         "rows": {
             "actions": sizes.actions,
             "periods": len(generated.periods),
@@ -392,7 +413,8 @@ def report(machine_info: dict[str, Any], backends: list[dict[str, Any]]) -> str:
             "",
             f"Generated {rows['actions']:,} actions, {rows['periods']} periods, "
             f"{rows['reports']} reports, {rows['lines']:,} progress lines and "
-            f"{rows['values']:,} indicator values in {results['generate_s']} s. Load average "
+            f"{rows['values']:,} indicator values in {results['generate_s']} s"
+            f"{' (then ANALYZE)' if results.get('analyzed') else ''}. Load average "
             f"{results['load_before'][0]:.2f} before, {results['load_after'][0]:.2f} after.",
             "",
             "| request | median ms | CPU median ms | p95 ms | runs | SQL queries | size | goal "

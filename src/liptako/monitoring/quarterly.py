@@ -30,6 +30,7 @@ from liptako.monitoring.rollups import (
     accepted_lines,
     annotated_actions,
     indicator_achievements_for_user,
+    is_late_condition,
     rollups_for_user,
     status_label,
 )
@@ -263,7 +264,7 @@ def _late_actions(
     )
     actions = (
         annotated_actions(user=user, plan=plan, as_of=period, today=late_as_of)
-        .filter(is_late=1)  # type: ignore[misc]
+        .filter(is_late_condition(late_as_of))
         .annotate(reason=Subquery(reason))
         .select_related("lead_state")
         .order_by("end_date", "position", "pk")

@@ -172,6 +172,18 @@ def plan_actions(plan: Plan, member_state_id: int | None = None) -> QuerySet[Act
     return actions
 
 
+def is_late_condition(today: dt.date) -> Q:
+    """The filter of late actions among :func:`annotated_actions`: the end date has passed and
+    the action is neither done nor cancelled (the ``is_late`` annotation, as a condition).
+
+    Filtering on ``is_late=1`` compared a ``CASE`` with a constant: PostgreSQL cannot
+    estimate that and assumed 5 rows out of 1,000, then nested its joins over them (a
+    member state's dashboard: 843,000 rows compared for its late actions, 350 ms). The
+    plain comparisons are estimated from the statistics of ``end_date``.
+    """
+    return Q(end_date__lt=today) & ~Q(progress_status__in=[LineStatus.DONE, LineStatus.CANCELLED])
+
+
 def annotated_actions(
     *,
     user: Any,
@@ -204,11 +216,7 @@ def annotated_actions(
         )
         .annotate(
             is_late=Case(
-                When(
-                    Q(end_date__lt=today)
-                    & ~Q(progress_status__in=[LineStatus.DONE, LineStatus.CANCELLED]),
-                    then=Value(1),
-                ),
+                When(is_late_condition(today), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),

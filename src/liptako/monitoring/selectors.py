@@ -203,7 +203,7 @@ def late_actions_for_user(
     *, user: Any, plan: Plan, today: dt.date, member_state: MemberState | None = None
 ) -> list[Action]:
     """Visible actions whose end date has passed and that are neither done nor cancelled."""
-    from liptako.monitoring.rollups import annotated_actions
+    from liptako.monitoring.rollups import annotated_actions, is_late_condition
 
     actions = annotated_actions(
         user=user,
@@ -211,7 +211,7 @@ def late_actions_for_user(
         as_of=None,
         today=today,
         member_state_id=member_state.pk if member_state is not None else None,
-    ).filter(is_late=1)  # type: ignore[misc]
+    ).filter(is_late_condition(today))
     return list(
         actions.select_related("lead_state", "classification").order_by("end_date", "position")
     )
@@ -237,7 +237,7 @@ def late_actions_summary_for_user(
 ) -> LateActions:
     """The ``limit`` most overdue late actions (those of :func:`late_actions_for_user`) and how
     many are late in all (1 query: the total is a window over the filtered rows)."""
-    from liptako.monitoring.rollups import annotated_actions
+    from liptako.monitoring.rollups import annotated_actions, is_late_condition
 
     actions: list[Action] = list(
         annotated_actions(
@@ -247,7 +247,7 @@ def late_actions_summary_for_user(
             today=today,
             member_state_id=member_state.pk if member_state is not None else None,
         )
-        .filter(is_late=1)  # type: ignore[misc]
+        .filter(is_late_condition(today))
         .annotate(late_total=Window(Count("pk")))
         .select_related("lead_state", "classification")
         .order_by("end_date", "position", "pk")[:limit]

@@ -28,6 +28,7 @@ from liptako.monitoring.rollups import (
     rollup_for_user,
     rollups_for_user,
 )
+from liptako.monitoring.selectors import late_actions_for_user, late_actions_summary_for_user
 from liptako.plans.models import Action, Indicator, Measure
 
 pytestmark = pytest.mark.django_db
@@ -112,8 +113,8 @@ def _build(monitored, aes, actions_data, lines_data, report_statuses):
     return actions
 
 
-def _expected(user_sees_secret, actions_data, lines_data, report_statuses, as_of, weighting):
-    """Per axis key: (count, percent, late, counts by status, budget by status)."""
+def _progress(actions_data, lines_data, report_statuses, as_of):
+    """Per action index: (status, percent) of its lead state's latest accepted line."""
     progress = {}
     for index, data in enumerate(actions_data):
         best = None
@@ -135,6 +136,24 @@ def _expected(user_sees_secret, actions_data, lines_data, report_statuses, as_of
             status = best["status"]
             percent = 100 if status == LineStatus.DONE else best["percent"]
             progress[index] = (status, percent)
+    return progress
+
+
+def _expected_late(user_sees_secret, actions_data, lines_data, report_statuses):
+    """The indexes of the late actions the user sees, by the latest accepted lines."""
+    progress = _progress(actions_data, lines_data, report_statuses, as_of=3)
+    return {
+        index
+        for index, data in enumerate(actions_data)
+        if (user_sees_secret or not data["secret"])
+        and dt.date(2025, data["end_month"], 28) < TODAY
+        and progress[index][0] not in (LineStatus.DONE, LineStatus.CANCELLED)
+    }
+
+
+def _expected(user_sees_secret, actions_data, lines_data, report_statuses, as_of, weighting):
+    """Per axis key: (count, percent, late, counts by status, budget by status)."""
+    progress = _progress(actions_data, lines_data, report_statuses, as_of)
     axis_of = {0: "A1", 1: "A1", 2: "A2"}
     groups: dict[str, dict] = {}
     for index, data in enumerate(actions_data):
@@ -221,11 +240,24 @@ def test_roll_up_by_axis_equals_a_python_computation_over_the_raw_rows(
         line for line in _first_lines_only(lines_data) if line["action"] < len(actions_data)
     ]
     with transaction.atomic():
-        _build(monitored, aes, actions_data, lines_data, report_statuses)
+        actions = _build(monitored, aes, actions_data, lines_data, report_statuses)
         MonitoringSettings.objects.update_or_create(
             plan=monitored.plan, defaults={"weighting": weighting}
         )
         user = secretariat if sees_secret else expert_mli
+        # The lists of late actions (dashboard, digests, API) filter on the same rule.
+        expected_late = {
+            actions[index].pk
+            for index in _expected_late(sees_secret, actions_data, lines_data, report_statuses)
+        }
+        late = late_actions_for_user(user=user, plan=monitored.plan, today=TODAY)
+        assert {action.pk for action in late} == expected_late
+        shown = late_actions_summary_for_user(user=user, plan=monitored.plan, today=TODAY, limit=2)
+        assert shown.total == len(expected_late)
+        assert len(shown.items) == min(2, len(expected_late))
+        assert {action.pk for action in shown.items} <= expected_late
+        ends = sorted(action.end_date for action in late)
+        assert [action.end_date for action in shown.items] == ends[: len(shown.items)]
         # The dashboard's path: every dimension from the same grouped aggregates.
         merged = rollups_for_user(
             user=user,
@@ -264,6 +296,59 @@ def test_roll_up_by_axis_equals_a_python_computation_over_the_raw_rows(
         hidden = sum(1 for data in actions_data if data["secret"] and not sees_secret)
         assert rollup.withheld == hidden
         transaction.set_rollback(True)
+
+
+def test_the_late_lists_follow_the_latest_accepted_line_of_the_lead_state(
+    monitored, aes, secretariat, expert_mli
+):
+    def action(end_month, *, secret=False):
+        return {
+            "objective": 0,
+            "lead": 0,
+            "partners": {1},
+            "budget": None,
+            "end_month": end_month,
+            "secret": secret,
+        }
+
+    def line(index, period, status, state=0):
+        return {"action": index, "state": state, "period": period, "status": status, "percent": 40}
+
+    actions_data = [
+        action(3),  # 0: done in its latest accepted line: not late
+        action(3),  # 1: cancelled: not late
+        action(3),  # 2: done once, on track since: late
+        action(3),  # 3: never reported: late
+        action(12),  # 4: at risk but not ended: not late
+        action(3),  # 5: only a partner says done: late
+        action(3),  # 6: done in a report not accepted: late
+        action(3, secret=True),  # 7: late, seen by the secretariat only
+    ]
+    lines_data = [
+        line(0, 0, LineStatus.LATE),
+        line(0, 1, LineStatus.DONE),
+        line(1, 1, LineStatus.CANCELLED),
+        line(2, 0, LineStatus.DONE),
+        line(2, 1, LineStatus.ON_TRACK),
+        line(4, 1, LineStatus.AT_RISK),
+        line(5, 1, LineStatus.DONE, state=1),
+        line(6, 1, LineStatus.ON_TRACK),
+        line(6, 2, LineStatus.DONE),
+        line(7, 1, LineStatus.AT_RISK),
+    ]
+    report_statuses = [ReportStatus.ACCEPTED] * 12
+    report_statuses[2 * 3 + 0] = ReportStatus.SUBMITTED
+    actions = _build(monitored, aes, actions_data, lines_data, report_statuses)
+    for user, expected in ((secretariat, {2, 3, 5, 6, 7}), (expert_mli, {2, 3, 5, 6})):
+        assert _expected_late(user == secretariat, actions_data, lines_data, report_statuses) == (
+            expected
+        )
+        late = late_actions_for_user(user=user, plan=monitored.plan, today=TODAY)
+        assert {action.pk for action in late} == {actions[index].pk for index in expected}
+        shown = late_actions_summary_for_user(user=user, plan=monitored.plan, today=TODAY, limit=2)
+        assert shown.total == len(expected)
+        assert {action.pk for action in shown.items} <= {actions[index].pk for index in expected}
+        assert len(shown.items) == 2
 
 
 def test_roll_ups_by_state_count_lead_and_partners(monitored, aes, secretariat):
