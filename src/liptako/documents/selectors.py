@@ -50,7 +50,10 @@ if TYPE_CHECKING:
     from liptako.validation.models import Decision
 
 LANGUAGES = ("fr", "en")
-ROADMAP_ROWS_PER_PART = 40
+ROADMAP_ROWS_PER_PART = 25
+# The printed roadmap labels each bar with the action's code only (its title is in the
+# action's block): WeasyPrint's cost for SVG text is per glyph (decision 0205).
+ROADMAP_LABEL_WIDTH = 190
 # Versions whose validation is complete: the letter may be issued from them.
 VALIDATED_STATUSES = (
     VersionStatus.VALIDATED,
@@ -301,10 +304,9 @@ def _roadmap(
                         and row.start_date <= last
                     ):
                         entries.append(
-                            RoadmapEntry(
+                            RoadmapEntry(  # the code only: the title is in the block
                                 axis=label,
                                 code=row.code,
-                                title=row.title,
                                 lead_state=row.lead_state_code,
                                 start=row.start_date,
                                 end=row.end_date,
@@ -325,6 +327,7 @@ def _roadmap(
                 redacted_label=_("(restricted action)"),
                 legend_label=_("Lead state:"),
                 today_label=marker_label,
+                label_width=ROADMAP_LABEL_WIDTH,
             )
             parts.append(RoadmapPart(year=year, part=number, parts=len(chunks), svg=svg))
     return tuple(parts)

@@ -65,6 +65,7 @@ def render_roadmap_svg(
     today_label: str = "",
     fixed_colours: dict[str, str] | None = None,
     embed_style: bool = True,
+    label_width: int = LABEL_WIDTH,
 ) -> str:
     """The SVG document of ``entries`` (in plan order) on the timeline of ``year``.
 
@@ -72,12 +73,14 @@ def render_roadmap_svg(
     colours the bars by status, with the status as the key).
     ``embed_style=False`` leaves out the ``<style>`` element, for a page that links
     ``plans/roadmap.css`` itself (its Content-Security-Policy forbids inline styles).
+    ``label_width``: the width of the label column (the printed plan labels rows with their
+    codes only, decision 0205).
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
     days = (last - first).days + 1
 
     def x_of(day: date) -> float:
-        return LABEL_WIDTH + CHART_WIDTH * (day - first).days / days
+        return label_width + CHART_WIDTH * (day - first).days / days
 
     states = sorted({entry.lead_state for entry in entries if entry.lead_state} | set(state_names))
     colours = {state: PALETTE[index % len(PALETTE)] for index, state in enumerate(states)}
@@ -90,7 +93,7 @@ def render_roadmap_svg(
         if entry.axis != current_axis:
             current_axis = entry.axis
             rows.append(
-                f'<rect class="ax" x="0" y="{y}" width="{LABEL_WIDTH + CHART_WIDTH}" '
+                f'<rect class="ax" x="0" y="{y}" width="{label_width + CHART_WIDTH}" '
                 f'height="{AXIS_HEIGHT}"/><text class="at" x="4" y="{y + 15}">'
                 f"{escape(_short(entry.axis, 110))}</text>"
             )
@@ -102,7 +105,9 @@ def render_roadmap_svg(
                 f"{escape(entry.marking)} {escape(redacted_label)}</text>"
             )
         else:
-            label = f"{entry.code} {_short(entry.title, TITLE_CHARS)}"
+            label = entry.code
+            if entry.title:
+                label += f" {_short(entry.title, TITLE_CHARS)}"
             bar = ""
             if entry.start and entry.end and entry.start <= last and entry.end >= first:
                 start = max(entry.start, first)
@@ -120,7 +125,7 @@ def render_roadmap_svg(
 
     chart_bottom = y
     height = chart_bottom + LEGEND_HEIGHT
-    width = LABEL_WIDTH + CHART_WIDTH
+    width = label_width + CHART_WIDTH
 
     grid: list[str] = []
     for month in range(1, 13):

@@ -152,3 +152,43 @@ def test_the_report_is_built_in_a_constant_number_of_queries(small_plan, secreta
 
     assert report.action_count == 63
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_every_action_and_indicator_of_a_larger_plan_is_in_the_pdf_and_its_roadmap(
+    small_plan, secretariat
+):
+    """One block per action (decision 0205): nothing is lost, and each roadmap slice (bars
+    labelled by code) fits whole on its landscape page, legend included."""
+    make_actions(small_plan.plan, small_plan.objective12, 60)
+    version = plan_services.plan_version_freeze(plan=small_plan.plan, actor=secretariat)
+    report = version_report_for_user(user=secretariat, version=version)
+    reader = pypdf.PdfReader(io.BytesIO(render_plan_pdf(report)))
+    portrait, landscape = [], []
+    for page in reader.pages:
+        box = page.mediabox
+        (landscape if box.width > box.height else portrait).append(flat(page.extract_text()))
+    body, roadmap = " ".join(portrait), " ".join(landscape)
+    actions = [
+        action
+        for axis in report.axes
+        for objective in axis.objectives
+        for action in objective.actions
+    ]
+
+    assert len(actions) == 63
+    for action in actions:
+        code = rf"(?<![\w.]){re.escape(action.code)}(?![\w.])"
+        assert re.search(code, body), action.code
+        assert re.search(code, roadmap), action.code  # its bar's label
+        for indicator in action.indicators:
+            assert re.search(rf"(?<![\w.]){re.escape(indicator.code)}(?![\w.])", body)
+    assert "Harmoniser les procédures de transmission" in body
+    assert len(report.roadmap) == 3  # 63 rows, 25 per slice
+    for part in report.roadmap:
+        caption = f"{part.year} — {part.part}/{part.parts}"
+        pages = [page for page in landscape if caption in page]
+        rows = actions[(part.part - 1) * 25 : part.part * 25]
+        assert len(pages) == 1  # the caption under the image, on the image's page
+        assert rows[0].code in pages[0]
+        assert rows[-1].code in pages[0]
+        assert "État pilote" in pages[0]  # the legend, under the last bar
