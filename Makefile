@@ -86,7 +86,9 @@ test-long: install
 	LIPTAKO_FUZZ_EXAMPLES=75 LIPTAKO_FUZZ_FILES=300 $(BIN)/pytest -p no:cacheprovider \
 		src/liptako/api/tests/test_schemathesis.py \
 		src/liptako/plans/tests/test_bad_workbooks.py \
-		src/liptako/validation/tests/test_bad_bundles.py
+		src/liptako/validation/tests/test_bad_bundles.py \
+		src/liptako/validation/tests/test_bad_signatures.py \
+		src/liptako/monitoring/tests/test_bad_evidence.py
 	$(BIN)/pytest -p no:cacheprovider -m long durability
 
 # Response times and throughput on SQLite and PostgreSQL (127.0.0.1:5432, user postgres), then

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "liptako.core.middleware.FrenchFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CSRF and idempotency, which read the body: pages' upload limits (core/uploads.py).
+    "liptako.core.uploads.BodyLimitMiddleware",
     "liptako.api.middleware.NullCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

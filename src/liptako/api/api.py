@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from liptako.api import accounts, alliance, meetings, monitoring, plans, validation
 from liptako.api.auth import session_auth, token_auth
@@ -78,6 +79,27 @@ def upload_too_large(request: HttpRequest, exc: UploadTooLarge) -> HttpResponse:
         % {"size": max_upload_bytes() // (1024 * 1024)},
         413,
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # A JSON body announced above DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses it from its
+    # Content-Length before reading it (request.body); without this, a 400 in English.
+    return _error(
+        request,
+        _("The request is too large (%(size)s KB at most).")
+        % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024},
+        413,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja's own refusals are in English ("Cannot parse request body": a body that is
+    # not JSON, or not UTF-8): the caller gets the API's French message instead.
+    if exc.status_code == 400:
+        return _error(request, _("The request is not valid."), 400)
+    return _error(request, str(exc), exc.status_code)
 
 
 @api.exception_handler(ValidationError)

@@ -722,7 +722,9 @@ def evidence_add(
     if line is not None and line.report_id != report.pk:
         raise ValidationError({"line": _("This line belongs to another report.")})
     content_type = check_evidence_file(name=name, size=size, stream=stream)
-    safe_name = name.replace("/", "_").replace("\\", "_")[-200:]
+    # No path, no control character (NUL cannot be stored by PostgreSQL), 200 characters.
+    printable = "".join(char for char in name if char.isprintable())
+    safe_name = printable.replace("/", "_").replace("\\", "_")[-200:] or "evidence"
     with transaction.atomic():
         evidence = Evidence(
             report=report,
@@ -733,17 +735,21 @@ def evidence_add(
             uploaded_by=actor,
         )
         evidence.file.save(safe_name, File(stream), save=False)
-        evidence.save()
-        audit_record(
-            actor=actor,
-            verb="evidence.add",
-            target=report,
-            payload={
-                "report": str(report.uid),
-                "evidence": str(evidence.uid),
-                "name": safe_name,
-                "size": size,
-                "content_type": content_type,
-            },
-        )
+        try:
+            evidence.save()
+            audit_record(
+                actor=actor,
+                verb="evidence.add",
+                target=report,
+                payload={
+                    "report": str(report.uid),
+                    "evidence": str(evidence.uid),
+                    "name": safe_name,
+                    "size": size,
+                    "content_type": content_type,
+                },
+            )
+        except BaseException:
+            evidence.file.delete(save=False)  # no file left behind without its row
+            raise
     return evidence

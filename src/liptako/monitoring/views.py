@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from liptako.accounts.models import User
 from liptako.alliance.models import MemberState
 from liptako.core.marking import raise_page_marking
+from liptako.core.uploads import body_limit
 from liptako.documents.selectors import report_language
 from liptako.monitoring import charts, selectors, services
 from liptako.monitoring.evidence import max_evidence_bytes
@@ -427,6 +428,17 @@ def report_revise(request: HttpRequest, report_uid: str) -> HttpResponse:
     )
 
 
+def _evidence_body_limit() -> int:
+    return max_evidence_bytes() + 64 * 1024
+
+
+def _evidence_too_large() -> str:
+    return _("The file is too large: %(size)s MB at most.") % {
+        "size": max_evidence_bytes() // (1024 * 1024)
+    }
+
+
+@body_limit(_evidence_body_limit, _evidence_too_large)
 @require_POST
 def evidence_upload(request: HttpRequest, report_uid: str) -> HttpResponse:
     report = access_report(request.user, report_uid, write=True)

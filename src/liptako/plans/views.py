@@ -33,6 +33,7 @@ from liptako.alliance.models import MemberState
 from liptako.core.marking import raise_page_marking
 from liptako.core.models import MarkingLevel
 from liptako.core.templatetags.liptako import money
+from liptako.core.uploads import body_limit
 from liptako.plans import selectors, services
 from liptako.plans.exceptions import ConflictError
 from liptako.plans.forms import (
@@ -783,6 +784,13 @@ def plan_export(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
     return response
 
 
+def _import_too_large() -> str:
+    return _("The file is too large (%(size)s MB at most).") % {
+        "size": MAX_IMPORT_BYTES // (1024 * 1024)
+    }
+
+
+@body_limit(MAX_IMPORT_BYTES + 64 * 1024, _import_too_large)
 @require_http_methods(["GET", "POST"])
 def plan_import(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
     plan = access_plan(request.user, plan_uid, write=True)

@@ -25,6 +25,13 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+# A signature file holds 64 bytes, or their base64 (88 characters, wrapped or not).
+MAX_SIGNATURE_FILE_BYTES = 1024
+# The signing page's whole body: the typed signature or the file, the token and the form's
+# keys, with room to spare. A body announced larger is refused before it is read.
+MAX_SIGNATURE_BODY_BYTES = 64 * 1024
+
+
 class SignatureForm(forms.Form):
     signature = forms.CharField(
         label=_("Signature (base64)"),
@@ -43,7 +50,10 @@ class SignatureForm(forms.Form):
         upload = data.get("signature_file")
         value: str | bytes = data.get("signature", "") or ""
         if upload is not None:
-            value = upload.read(1024)
+            value = upload.read(MAX_SIGNATURE_FILE_BYTES + 1)
+            if len(value) > MAX_SIGNATURE_FILE_BYTES:
+                # Only the start was read: what follows it must not be ignored (decision 0215).
+                raise ValidationError(_("The signature file is too large (1 KB at most)."))
         if not value:
             raise ValidationError(_("Give the signature, typed in or as a file."))
         try:

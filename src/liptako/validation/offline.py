@@ -405,11 +405,15 @@ def signature_is_valid(public_key_raw: bytes, signature: bytes, message: bytes) 
 
 
 def decode_signature(text: str | bytes) -> bytes:
-    """A signature given as base64 (what pages and the API carry) or as the raw 64 bytes."""
+    """A signature given as base64 (what pages and the API carry) or as the raw 64 bytes.
+
+    Whitespace anywhere in the base64 is ignored: `openssl base64` wraps its output in lines
+    of 64 characters (decision 0215).
+    """
     if isinstance(text, bytes) and len(text) == 64:
         return text
     try:
-        value = text.strip() if isinstance(text, str) else text.strip().decode("ascii")
+        value = "".join((text if isinstance(text, str) else text.decode("ascii")).split())
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError, UnicodeDecodeError) as error:
         raise KeyError_("the signature is not base64") from error

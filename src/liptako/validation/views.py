@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from liptako.accounts.models import User
 from liptako.alliance.models import Alliance, MemberState
 from liptako.core.marking import raise_page_marking
-from liptako.core.uploads import content_length
+from liptako.core.uploads import body_limit, content_length
 from liptako.plans.permissions import access_plan
 from liptako.plans.selectors import (
     plan_diff_for_user,
@@ -30,6 +30,7 @@ from liptako.plans.selectors import (
 from liptako.validation import selectors, services
 from liptako.validation.forms import (
     MAX_BUNDLE_BYTES,
+    MAX_SIGNATURE_BODY_BYTES,
     BundleUploadForm,
     KeyRegisterForm,
     QuorumForm,
@@ -208,6 +209,17 @@ def _signing_refusal(
     return ""
 
 
+def _signature_too_large() -> str:
+    return _("The signature is too large: a signature is 64 bytes, or 88 characters in base64.")
+
+
+def _bundle_too_large() -> str:
+    return _("The file is too large (%(size)s MB at most).") % {
+        "size": MAX_BUNDLE_BYTES // (1024 * 1024)
+    }
+
+
+@body_limit(MAX_SIGNATURE_BODY_BYTES, _signature_too_large)
 @require_http_methods(["GET", "POST"])
 def version_sign(
     request: HttpRequest, plan_uid: uuid.UUID, number: int, state_code: str, kind: str
@@ -502,6 +514,7 @@ def quorum_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
+@body_limit(MAX_BUNDLE_BYTES + 64 * 1024, _bundle_too_large)
 @require_http_methods(["GET", "POST"])
 def bundle_verify(request: HttpRequest) -> HttpResponse:
     # Refuse an oversized upload before Django reads it (room left for the form's fields).
