@@ -17,10 +17,12 @@ import tarfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 
-from durability.instances import Instance, Server
+from durability.instances import Instance, Server, suite_database_url
 from durability.workload import Workload
 
 HERE = Path(__file__).resolve().parent
@@ -77,6 +79,9 @@ def test_backups_taken_during_writes_restore_into_fresh_instances_that_verify(
             assert restored.returncode == 0, restored.stderr
             assert "Journal d\u2019audit intact apr\u00e8s la restauration" in restored.stdout
             assert target.run("audit", "verify").returncode == 0
+            if target.database is not None:
+                # The planner's statistics come back too (decision 0210).
+                assert _analyzed_tables(target) > 0
             assert set(acknowledged) <= _comment_bodies(target, seed["plan"])
             assert (target.home / "instance_ed25519.pem").read_bytes() == (
                 source.home / "instance_ed25519.pem"
@@ -89,6 +94,15 @@ def test_backups_taken_during_writes_restore_into_fresh_instances_that_verify(
                 assert verified.returncode == 0, f"{bundle.name}: {verified.stdout}"
         finally:
             target.drop()
+
+
+def _analyzed_tables(instance: Instance) -> int:
+    url = urlunsplit(urlsplit(suite_database_url() or "")._replace(path=f"/{instance.database}"))
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _events(instance: Instance) -> str:

@@ -7,7 +7,6 @@ database backends are covered by the unit tests.
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import socket
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from durability.login import totp_code as durability_totp_code
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,24 +47,13 @@ class DemoAccount:
 
 LOGIN_PATH = "/comptes/connexion/"
 LOGIN_CODE_PATH = "/comptes/connexion/code/"
-TOTP_STEP_SECONDS = 30
-# The last TOTP time step used per username: a code is accepted once, so a second log-in of the
-# same account within the same 30 s waits for the next code (as a person would).
-_last_totp_step: dict[str, int] = {}
 
 
 def totp_code(account: DemoAccount) -> str:
-    """The code the reviewer's authenticator app would show now for ``account``; waits for the
-    next one when this run already used the current one."""
-    from django_otp.oath import TOTP
-
-    totp = TOTP(base64.b32decode(account.totp_secret))
-    step = int(totp.t())
-    if step <= _last_totp_step.get(account.username, -1):
-        time.sleep(TOTP_STEP_SECONDS - time.time() % TOTP_STEP_SECONDS + 0.5)
-        step = int(totp.t())
-    _last_totp_step[account.username] = step
-    return f"{totp.token():06d}"
+    """The code the reviewer's authenticator app would show for ``account``: a step this run
+    has not used yet (the next step's code is accepted early, so a second log-in of the same
+    account within 30 s does not wait; durability/login.py)."""
+    return durability_totp_code(account.totp_secret)
 
 
 def log_in(page: Page, instance: Instance, username: str) -> None:

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import django_otp
 import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.test import override_settings
 from django.test.client import ClientMixin
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,6 +34,28 @@ from liptako.core.models import MarkingLevel
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 (tests only)
 # RFC 6238's test secret ("12345678901234567890"), hex as django-otp stores it.
 TEST_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id at its lowest cost, for tests only.
+
+    Every persona hashes a password and most log-ins check one: at the deployment's cost
+    (100 MB of memory and a tenth of a second each) that was a large share of the suite's time.
+    The algorithm and the stored format are the deployment's (``argon2$argon2id$…``); only the
+    cost differs. ``test_the_deployment_hashes_with_argon2id_at_full_cost`` checks the settings
+    themselves, and the browser and long tests run servers with the real settings.
+    """
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing() -> Iterator[None]:
+    hashers = ["liptako.testing.QuickArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
 
 
 def give_second_factor(user: User) -> TOTPDevice:

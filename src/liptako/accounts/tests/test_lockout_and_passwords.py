@@ -72,6 +72,23 @@ def test_passwords_are_hashed_with_argon2id(expert_mli: User) -> None:
     assert expert_mli.password.startswith("argon2$argon2id$")
 
 
+def test_the_deployment_hashes_with_argon2id_at_full_cost() -> None:
+    # The suite hashes at the lowest cost (liptako.testing.QuickArgon2PasswordHasher); the
+    # settings module itself must keep Django's argon2id parameters (OWASP's minimums met).
+    import importlib
+    import os
+
+    from django.contrib.auth.hashers import Argon2PasswordHasher, identify_hasher
+
+    deployment = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+    first = deployment.PASSWORD_HASHERS[0]
+    assert first == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    encoded = Argon2PasswordHasher().encode("a long enough passphrase", "somesaltsomesalt")
+    assert encoded.startswith("argon2$argon2id$v=19$m=102400,t=2,p=8$")
+    # The quick hasher of the tests reads (and upgrades) what the deployment wrote.
+    assert identify_hasher(encoded).verify("a long enough passphrase", encoded)
+
+
 def test_a_long_passphrase_is_accepted_and_opens_the_account(
     client: Client, expert_mli: User
 ) -> None:
