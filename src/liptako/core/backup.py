@@ -328,6 +328,11 @@ def _restore_database(snapshot: Path) -> None:
             str(snapshot),
         ]
     )
+    # pg_restore brings back rows, not the planner's statistics: without them PostgreSQL plans
+    # the dashboards as if the tables were empty until autovacuum passes (decision 0210).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    connection.close()
 
 
 def _restore_home(source: Path, home: Path, *, force: bool) -> int:
