@@ -6,7 +6,9 @@ See README.md ("Configuration") for the variables. Everything an instance writes
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +27,20 @@ from liptako.environment import (
     home_directory,
     secret_key,
 )
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent.parent
@@ -62,6 +78,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys, one more second-factor device (decision 0220)
 ]
 
 MIDDLEWARE = [
@@ -293,6 +310,24 @@ PAGE_SIZE = env_int("PAGE_SIZE", 25, minimum=1)
 # Address of the instance as users reach it, for the absolute links of mail and calendars
 # (core.links.absolute_url). `check --deploy` fails when it is unset in production.
 LIPTAKO_BASE_URL = env_base_url("LIPTAKO_BASE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")
+
+# Passkeys (django-otp-webauthn) as a second factor, never instead of the password (decision
+# 0220). The relying party is the host users open (LIPTAKO_BASE_URL), or a parent domain of it
+# given as OTP_WEBAUTHN_RP_ID; browsers refuse IP addresses, so development and tests use
+# "localhost", where any port is accepted (accounts.passkeys.LiptakoWebAuthnHelper).
+_BASE_HOST = urlsplit(LIPTAKO_BASE_URL).hostname or ""
+OTP_WEBAUTHN_RP_ID = env_str("OTP_WEBAUTHN_RP_ID", "") or (
+    _BASE_HOST if _BASE_HOST and not _is_ip_address(_BASE_HOST) else "localhost"
+)
+OTP_WEBAUTHN_RP_NAME = "Liptako"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = (
+    [_origin(LIPTAKO_BASE_URL)]
+    if LIPTAKO_BASE_URL and not _is_ip_address(_BASE_HOST)
+    else ["http://localhost:8000"]
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "liptako.accounts.passkeys.LiptakoWebAuthnHelper"
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 120
 
 _LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOGGING = {

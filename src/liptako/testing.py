@@ -13,9 +13,14 @@ factor itself log in through the log-in page (``client.post``), which these shor
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
+import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import django_otp
 import pytest
@@ -24,7 +29,9 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import override_settings
 from django.test.client import ClientMixin
 from django.utils import translation
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from liptako.accounts import sessions
 from liptako.accounts.models import SECOND_FACTOR_ROLES, Membership, Role, User
@@ -77,6 +84,124 @@ def totp_code_now(key_hex: str = TEST_TOTP_KEY, *, step_offset: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
+def _base64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class SoftPasskey:
+    """A software authenticator (ECDSA P-256), enough to run the WebAuthn assertion without a
+    browser: ``install`` stores its public key as the user's passkey (what a registration
+    leaves), ``assertion`` signs the options the server sent, as a browser would."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.credential_id = secrets.token_bytes(16)
+        self.sign_count = 0
+
+    def cose_public_key(self) -> bytes:
+        import cbor2
+
+        numbers = self.private_key.public_key().public_numbers()
+        return bytes(
+            cbor2.dumps(
+                {
+                    1: 2,
+                    3: -7,
+                    -1: 1,
+                    -2: numbers.x.to_bytes(32, "big"),
+                    -3: numbers.y.to_bytes(32, "big"),
+                }
+            )
+        )
+
+    def install(self, user: User, name: str = "Clé de test") -> WebAuthnCredential:
+        return WebAuthnCredential.objects.create(
+            user=user,
+            name=name,
+            confirmed=True,
+            credential_id=self.credential_id,
+            public_key=self.cose_public_key(),
+            aaguid="00000000-0000-0000-0000-000000000000",
+        )
+
+    def registration(
+        self, options: dict[str, Any], *, origin: str = "http://localhost", rp_id: str = "localhost"
+    ) -> dict[str, Any]:
+        """The browser's answer to ``navigator.credentials.create`` (attestation "none")."""
+        import cbor2
+
+        client_data = json.dumps(
+            {
+                "type": "webauthn.create",
+                "challenge": options["challenge"],
+                "origin": origin,
+                "crossOrigin": False,
+            }
+        ).encode()
+        flags = bytes([0x01 | 0x04 | 0x40])  # user present, user verified, credential data
+        authenticator_data = (
+            hashlib.sha256(rp_id.encode()).digest()
+            + flags
+            + self.sign_count.to_bytes(4, "big")
+            + bytes(16)  # AAGUID: none
+            + len(self.credential_id).to_bytes(2, "big")
+            + self.credential_id
+            + self.cose_public_key()
+        )
+        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": authenticator_data})
+        return {
+            "id": _base64url(self.credential_id),
+            "rawId": _base64url(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": _base64url(client_data),
+                "attestationObject": _base64url(attestation),
+                "transports": ["internal"],
+            },
+            "clientExtensionResults": {},
+        }
+
+    def assertion(
+        self,
+        options: dict[str, object],
+        *,
+        origin: str = "http://localhost",
+        rp_id: str = "localhost",
+    ) -> dict[str, object]:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        client_data = json.dumps(
+            {
+                "type": "webauthn.get",
+                "challenge": options["challenge"],
+                "origin": origin,
+                "crossOrigin": False,
+            }
+        ).encode()
+        self.sign_count += 1
+        flags = bytes([0x01])  # user present
+        authenticator_data = (
+            hashlib.sha256(rp_id.encode()).digest() + flags + self.sign_count.to_bytes(4, "big")
+        )
+        signature = self.private_key.sign(
+            authenticator_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())
+        )
+        return {
+            "id": _base64url(self.credential_id),
+            "rawId": _base64url(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "authenticatorData": _base64url(authenticator_data),
+                "clientDataJSON": _base64url(client_data),
+                "signature": _base64url(signature),
+            },
+            "clientExtensionResults": {},
+        }
+
+
 _original_login = ClientMixin._login  # type: ignore[attr-defined]
 
 
@@ -91,10 +216,11 @@ def second_factor_given_to_client(client: ClientMixin, user: User) -> None:
     factor, with a test device for a user whose role requires one. Used by the fixture below
     and by the benchmark script (bench/run.py), which runs outside pytest."""
     needs_factor = user.requires_second_factor
-    device = (
+    device: Device | None = (
         give_second_factor(user)
         if needs_factor
         else TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).first()
     )
     if device is None:
         return

@@ -10,8 +10,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        # Registers the rules (accounts.*), the audit adapters of the auth signals and the
-        # home-page sections of each role.
-        from liptako.accounts import home, permissions, signals  # noqa: F401
+        # Registers the rules (accounts.*), the audit adapters of the auth signals, the
+        # home-page sections of each role and the passkeys' deploy check.
+        from liptako.accounts import checks, home, permissions, signals  # noqa: F401
 
         home.register()

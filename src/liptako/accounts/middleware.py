@@ -60,6 +60,8 @@ SECOND_FACTOR_OPEN_VIEWS = frozenset(
     {
         "accounts:login",
         "accounts:login-code",
+        "accounts:passkey-login-begin",
+        "accounts:passkey-login-complete",
         "accounts:two-factor-enrol",
         "accounts:logout",
         "set_language",

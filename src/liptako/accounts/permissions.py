@@ -14,6 +14,7 @@ from typing import Any
 import rules
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django_otp_webauthn.models import WebAuthnCredential
 
 from liptako.accounts.models import ApiToken, Role, User
 
@@ -115,3 +116,12 @@ def access_api_token(user: User, token_id: int, *, write: bool = False) -> ApiTo
     if write and not user.has_perm("accounts.revoke_token", token):
         raise PermissionDenied
     return token
+
+
+def access_passkey(user: User, passkey_id: int) -> WebAuthnCredential:
+    """The user's own passkey ``passkey_id``; 404 when it does not exist or is someone else's
+    (its existence is not revealed)."""
+    passkey = WebAuthnCredential.objects.filter(pk=passkey_id, user_id=user.pk).first()
+    if passkey is None:
+        raise Http404
+    return passkey

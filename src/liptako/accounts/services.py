@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -17,12 +17,18 @@ from django.utils import timezone as django_timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.utils import rewrite_exceptions
+from webauthn.helpers.exceptions import WebAuthnException
 
 from liptako.accounts.models import ALLIANCE_WIDE_ROLES, ApiToken, Membership, User
 from liptako.audit.services import audit_record
 from liptako.core.models import MarkingLevel
 
 if TYPE_CHECKING:
+    from django_otp_webauthn.helpers import WebAuthnHelper
+
     from liptako.alliance.models import MemberState
 
 
@@ -440,20 +446,29 @@ def recovery_codes_renew(*, actor: User, user: User) -> list[str]:
 def two_factor_remove(*, actor: User | None, user: User) -> bool:
     """Remove ``user``'s TOTP device and recovery codes, and end every session of the user.
 
-    ``actor`` is the user (from their profile) or ``None`` (the ``reset_two_factor`` command
-    of the technical administrator, for a lost phone). A user whose role requires a second
-    factor must enrol again at their next log-in. Returns ``False`` (and records nothing)
-    when there was nothing to remove. Audit ``user.two_factor_remove``.
+    ``actor`` is the user (from their profile: their passkeys stay) or ``None`` (the
+    ``reset_two_factor`` command of the technical administrator, for a lost phone: the
+    passkeys go too). A user whose role requires a second factor and has none left must enrol
+    again at their next log-in. Returns ``False`` (and records nothing) when there was nothing
+    to remove. Audit ``user.two_factor_remove``.
     """
     if actor is not None:
         _require_self(actor, user)
     with transaction.atomic():
         removed_totp, _by_model = TOTPDevice.objects.filter(user=user).delete()
         removed_static, _by_model = StaticDevice.objects.filter(user=user).delete()
-        if not (removed_totp or removed_static):
+        removed_passkeys = 0
+        if actor is None:
+            removed_passkeys, _by_model = WebAuthnCredential.objects.filter(user=user).delete()
+        if not (removed_totp or removed_static or removed_passkeys):
             return False
         _sessions_end(user)
-        audit_record(actor=actor, verb="user.two_factor_remove", target=user, payload={})
+        audit_record(
+            actor=actor,
+            verb="user.two_factor_remove",
+            target=user,
+            payload={"passkeys": removed_passkeys} if removed_passkeys else {},
+        )
     return True
 
 
@@ -510,5 +525,116 @@ def second_factor_verify(
 
 
 def user_has_second_factor(user: User) -> bool:
-    """True when ``user`` has a confirmed TOTP device (recovery codes alone do not count)."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """True when ``user`` has a confirmed TOTP device or passkey (recovery codes alone do not
+    count)."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+# --- Passkeys (django-otp-webauthn) ---------------------------------------------------------
+# One more second-factor device (decisions 0220, 0221); the ceremonies' endpoints are in
+# accounts/passkeys.py. py_webauthn refuses what does not verify; garbled JSON may also raise
+# the usual Python errors, which are a refusal too, never a server error.
+_PASSKEY_REFUSALS = (OTPWebAuthnApiError, WebAuthnException, ValueError, KeyError, TypeError)
+
+
+def passkey_register(
+    *,
+    actor: User,
+    user: User,
+    helper: WebAuthnHelper,
+    state: dict[str, Any],
+    data: dict[str, Any],
+    name: str,
+) -> WebAuthnCredential | None:
+    """Verify the browser's new credential against the registration ``state`` and keep it as
+    ``user``'s passkey called ``name``.
+
+    Returns ``None`` (and writes nothing) when the credential does not verify. Audit
+    ``user.passkey_add``.
+    """
+    _require_self(actor, user)
+    try:
+        with transaction.atomic():
+            with rewrite_exceptions():
+                device = helper.register_complete(user=user, state=state, data=data)
+            device.name = name
+            device.save(update_fields=["name"])
+            audit_record(actor=actor, verb="user.passkey_add", target=user, payload={"name": name})
+    except _PASSKEY_REFUSALS:
+        return None
+    assert isinstance(device, WebAuthnCredential)
+    return device
+
+
+class LastSecondFactorError(Exception):
+    """The passkey is the last second factor of a user whose role requires one."""
+
+
+def passkey_remove(*, actor: User, user: User, passkey: WebAuthnCredential) -> None:
+    """Remove ``user``'s ``passkey`` and end every session of the user (the caller keeps its
+    own with ``update_session_auth_hash``).
+
+    Raises ``LastSecondFactorError`` (nothing changed) when it is the user's last second
+    factor and their role requires one: they set up the app first. Audit
+    ``user.passkey_remove``.
+    """
+    _require_self(actor, user)
+    if passkey.user_id != user.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one removal at a time
+        others = (
+            TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            or WebAuthnCredential.objects.filter(user=user, confirmed=True)
+            .exclude(pk=passkey.pk)
+            .exists()
+        )
+        if not others and user.requires_second_factor:
+            raise LastSecondFactorError
+        WebAuthnCredential.objects.filter(pk=passkey.pk).delete()
+        _sessions_end(user)
+        audit_record(
+            actor=actor, verb="user.passkey_remove", target=user, payload={"name": passkey.name}
+        )
+
+
+def second_factor_passkey_verify(
+    *,
+    user: User,
+    helper: WebAuthnHelper,
+    state: dict[str, Any],
+    data: dict[str, Any],
+    ip_address: str | None,
+) -> WebAuthnCredential | None:
+    """Check the browser's assertion against the authentication ``state`` and ``user``'s
+    passkeys (signature, challenge, origin, relying party, signature counter).
+
+    Records ``user.second_factor_verified`` (with ``device: passkey``) or, as for a wrong
+    code, ``user.second_factor_failed``. Returns ``None`` when the assertion is refused.
+    """
+    try:
+        with transaction.atomic():
+            with rewrite_exceptions():
+                device = helper.authenticate_complete(user=user, state=state, data=data)
+            if not device.confirmed or device.user_id != user.pk:
+                raise ValueError("passkey disabled or not the user's")
+            audit_record(
+                actor=user,
+                verb="user.second_factor_verified",
+                target=user,
+                payload={"ip_address": ip_address, "device": "passkey"},
+            )
+    except _PASSKEY_REFUSALS:
+        with transaction.atomic():
+            audit_record(
+                actor=None,
+                verb="user.second_factor_failed",
+                target=user,
+                payload={"ip_address": ip_address, "device": "passkey"},
+            )
+        return None
+    assert isinstance(device, WebAuthnCredential)
+    return device

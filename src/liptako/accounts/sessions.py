@@ -49,7 +49,10 @@ def second_factor_given(request: HttpRequest, device: Any) -> None:
 
 
 def second_factor_dropped(request: HttpRequest, user: User) -> None:
-    """The user removed their device: this session is no longer verified."""
+    """The user removed their app: this session is no longer verified, unless a passkey is
+    left (the user proved their second factor in this session; it stays theirs)."""
+    if services.user_has_second_factor(user):
+        return
     request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
     if user.requires_second_factor:
         request.session[SECOND_FACTOR_KEY] = ENROL

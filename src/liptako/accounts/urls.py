@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from liptako.accounts import views
+from liptako.accounts import passkeys, views
 
 app_name = "accounts"
 
@@ -19,6 +19,32 @@ urlpatterns = [
         name="recovery-codes",
     ),
     path("double-authentification/supprimer/", views.two_factor_remove, name="two-factor-remove"),
+    # Passkeys: the JSON steps of the WebAuthn ceremonies (accounts/passkeys.py), then removal.
+    path(
+        "double-authentification/cles/enregistrement/debut/",
+        passkeys.PasskeyRegisterBegin.as_view(),
+        name="passkey-register-begin",
+    ),
+    path(
+        "double-authentification/cles/enregistrement/fin/",
+        passkeys.PasskeyRegisterComplete.as_view(),
+        name="passkey-register-complete",
+    ),
+    path(
+        "double-authentification/cles/<int:passkey_id>/supprimer/",
+        views.passkey_remove,
+        name="passkey-remove",
+    ),
+    path(
+        "connexion/cle/debut/",
+        passkeys.PasskeyLoginBegin.as_view(),
+        name="passkey-login-begin",
+    ),
+    path(
+        "connexion/cle/fin/",
+        passkeys.PasskeyLoginComplete.as_view(),
+        name="passkey-login-complete",
+    ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", views.password_change, name="password-change"),
     path("profil/", views.profile, name="profile"),

@@ -34,7 +34,9 @@ from liptako.accounts.forms import (
     TotpEnrolForm,
 )
 from liptako.accounts.models import User
-from liptako.accounts.permissions import access_api_token
+from liptako.accounts.passkeys import PASSKEY_NAME_MAX_LENGTH
+from liptako.accounts.permissions import access_api_token, access_passkey
+from liptako.accounts.selectors import passkey_list_for_user
 
 NEW_TOKEN_SESSION_KEY = "accounts.new_api_token"  # noqa: S105 (a session key name)
 
@@ -158,7 +160,7 @@ NEW_RECOVERY_CODES_KEY = "accounts.new_recovery_codes"
 AFTER_CODES_KEY = "accounts.after_recovery_codes"
 
 
-def _next_url(request: HttpRequest) -> str:
+def next_url(request: HttpRequest) -> str:
     """Where to go once the second factor is given: ``next`` if it is ours, else home."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -175,7 +177,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     """Second step of the log-in, for users with a device: the app's code or a recovery code."""
     user = _user(request)
     if sessions.second_factor_pending(request) != sessions.VERIFY:
-        return redirect(_next_url(request))
+        return redirect(next_url(request))
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = services.second_factor_verify(
@@ -195,7 +197,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                     )
                     % {"count": check.recovery_codes_left},
                 )
-            return redirect(_next_url(request))
+            return redirect(next_url(request))
         form.add_error(
             "code",
             _(
@@ -203,7 +205,16 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 "wait a few seconds and type the code the app shows now."
             ),
         )
-    return render(request, "accounts/login_code.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "accounts/login_code.html",
+        {
+            "form": form,
+            "next": next_url(request),
+            "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "has_passkey": passkey_list_for_user(user=user).exists(),
+        },
+    )
 
 
 @never_cache
@@ -222,6 +233,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             "totp": totp,
             "recovery_codes_left": recovery_codes_left,
             "is_required": user.requires_second_factor,
+            "passkeys": passkey_list_for_user(user=user),
+            "passkey_name_max_length": PASSKEY_NAME_MAX_LENGTH,
         },
     )
 
@@ -250,7 +263,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         del request.session[PENDING_TOTP_KEY]
         sessions.second_factor_given(request, enrolment.device)
         request.session[NEW_RECOVERY_CODES_KEY] = enrolment.recovery_codes
-        request.session[AFTER_CODES_KEY] = _next_url(request)
+        request.session[AFTER_CODES_KEY] = next_url(request)
         messages.success(request, _("Two-factor authentication is on for your account."))
         return redirect("accounts:recovery-codes")
     uri = TOTPDevice(user=user, key=key_hex, name=services.TOTP_DEVICE_NAME).config_url
@@ -265,7 +278,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             "qr_code": mark_safe(qr_code),  # noqa: S308 (segno's SVG of our own URI)
             "secret": _secret_for_display(key_hex),
             "is_required": user.requires_second_factor,
-            "next": _next_url(request),
+            "next": next_url(request),
         },
     )
 
@@ -296,9 +309,41 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
     """Remove the app and the recovery codes; every other session of the user ends."""
     user = _user(request)
     if services.two_factor_remove(actor=user, user=user):
-        update_session_auth_hash(request, user)  # this session stays, unverified
+        update_session_auth_hash(
+            request, user
+        )  # this session stays (verified if a passkey is left)
         sessions.second_factor_dropped(request, user)
-        messages.success(request, _("Two-factor authentication is off for your account."))
-    if user.requires_second_factor:
+        if services.user_has_second_factor(user):
+            messages.success(
+                request,
+                _(
+                    "The authenticator app and its recovery codes are removed; "
+                    "your passkeys remain."
+                ),
+            )
+        else:
+            messages.success(request, _("Two-factor authentication is off for your account."))
+    if user.requires_second_factor and not services.user_has_second_factor(user):
         return redirect("accounts:two-factor-enrol")
+    return redirect("accounts:two-factor")
+
+
+@require_POST
+def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    """Remove one of the user's passkeys; every other session of the user ends."""
+    user = _user(request)
+    passkey = access_passkey(user, passkey_id)
+    try:
+        services.passkey_remove(actor=user, user=user, passkey=passkey)
+    except services.LastSecondFactorError:
+        messages.error(
+            request,
+            _(
+                "This passkey is your last second factor and your role requires one: set up "
+                "the authenticator app or another passkey before removing it."
+            ),
+        )
+        return redirect("accounts:two-factor")
+    update_session_auth_hash(request, user)  # this session stays; the others end
+    messages.success(request, _("The passkey “%(name)s” is removed.") % {"name": passkey.name})
     return redirect("accounts:two-factor")

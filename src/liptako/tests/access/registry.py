@@ -51,6 +51,15 @@ WEB_ROUTES: dict[str, tuple[Case, ...]] = {
     "accounts:two-factor": (),
     "accounts:two-factor-enrol": (),
     "accounts:two-factor-remove": (),
+    # Passkeys (accounts/passkeys.py, decision 0221). Registration: a signed-in user whose
+    # session owes no second factor, for themselves only. Removal: the owner only (someone
+    # else's passkey is a 404 like a missing one). Log-in steps: only the session that gave
+    # its password and owes its second factor (anonymous: the log-in page; verified: 403).
+    "accounts:passkey-register-begin": (),
+    "accounts:passkey-register-complete": (),
+    "accounts:passkey-remove": (Case("passkey_id", None),),
+    "accounts:passkey-login-begin": (),
+    "accounts:passkey-login-complete": (),
     "accounts:recovery-codes": (),
     "accounts:logout": (),
     "accounts:password-change": (),
@@ -289,6 +298,7 @@ def parameter_value(world: World, route: str, name: str, token_id: int) -> str:
         "statement_uid": world.statement.uid,
         "key_uid": world.key.uid,
         "token_id": token_id,
+        "passkey_id": world.passkey_id,
         "token": world.feed_token,
         "code": world.member_state.code,
         "sequence": world.plan_event.sequence,
@@ -301,7 +311,16 @@ def parameter_value(world: World, route: str, name: str, token_id: int) -> str:
 
 def missing_value(name: str) -> str:
     """A value of the same shape that names no object."""
-    if name in {"token_id", "number", "item_id", "attendance_id", "sequence", "pk", "person_id"}:
+    if name in {
+        "token_id",
+        "passkey_id",
+        "number",
+        "item_id",
+        "attendance_id",
+        "sequence",
+        "pk",
+        "person_id",
+    }:
         return "987654321"
     if name in {"code", "state_code"}:
         return "ZZZ"

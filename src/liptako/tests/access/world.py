@@ -39,7 +39,7 @@ from liptako.monitoring.models import Evidence, ProgressReport, ReportingPeriod
 from liptako.monitoring.services import evidence_add
 from liptako.plans import services as plan_services
 from liptako.plans.models import Action, Axis, Comment, Indicator, Plan, PlanVersion
-from liptako.testing import make_user
+from liptako.testing import SoftPasskey, make_user
 from liptako.validation.models import IssuedStatement, SigningKey
 
 STATE_ROLES = (Role.EXPERT, Role.VALIDATOR, Role.AUTHORITY, Role.FOCAL_POINT, Role.OBSERVER)
@@ -85,6 +85,7 @@ class World:
     statement: IssuedStatement
     key: SigningKey
     feed_token: str
+    passkey_id: int  # a passkey of expert.MLI.DR
     member_state: MemberState
     organisation: Organisation
     person: Person
@@ -218,6 +219,8 @@ def build_world() -> World:
             ).clear_token
 
     feed_owner = User.objects.get(username="expert.mli")
+    passkey_owner = next(p.user for p in personas if p.name == "expert.MLI.DR")
+    assert passkey_owner is not None
     return World(
         plan=plan,
         secret_plan=secret_plan,
@@ -238,6 +241,7 @@ def build_world() -> World:
         statement=_first(IssuedStatement.objects.filter(version__plan=plan)),
         key=_first(SigningKey.objects.all()),
         feed_token=calendar_feed_token_create(actor=feed_owner),
+        passkey_id=SoftPasskey().install(passkey_owner).pk,
         member_state=mali,
         organisation=_first(Organisation.objects.all()),
         person=_first(Person.objects.all()),

@@ -1,4 +1,5 @@
-"""``liptako reset_two_factor USERNAME``: remove a user's second factor (a lost phone).
+"""``liptako reset_two_factor USERNAME``: remove a user's second factor (a lost phone): the
+authenticator app, the recovery codes and the passkeys.
 
 For the technical administrator, once they have checked who is asking. Every session of the
 user ends; a user whose role requires a second factor sets up a new one at their next log-in.
