@@ -50,12 +50,15 @@ def demo_accounts(home: Path) -> dict[str, DemoAccount]:
     return accounts
 
 
-def totp_code(secret: str) -> str:
+def totp_code(secret: str, *, wait: bool = True) -> str | None:
     """A code of ``secret`` that this process has not used yet: the current step's, else the
-    next step's (accepted early), else the one after, once its time has come."""
+    next step's (accepted early), else the one after, once its time has come (``None`` instead
+    of waiting when ``wait`` is false)."""
     totp = TOTP(base64.b32decode(secret))
     with _steps_lock:
         step = max(int(totp.t()), _last_step.get(secret, -1) + 1)
+        if not wait and step > int(totp.t()) + 1:
+            return None
         _last_step[secret] = step
     # Tolerance 1 accepts the next step early; anything later must wait for its time.
     wait = (step - 1) * TOTP_STEP_SECONDS - time.time()
