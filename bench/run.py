@@ -3,6 +3,7 @@
     python bench/run.py                 # SQLite, full size, writes docs/benchmarks.md
     python bench/run.py --postgres      # SQLite, then PostgreSQL on 127.0.0.1:5432 (user postgres)
     python bench/run.py --quick         # tiny plans, few runs, doc untouched (smoke test)
+    python bench/run.py --only-throughput  # the wrk part alone, full size, doc untouched
 
 Each database runs in a child process with a throw-away ``LIPTAKO_HOME`` (and, for PostgreSQL,
 a throw-away database dropped at the end): migrate, generate the plans (bench/generate.py),
@@ -568,7 +569,7 @@ def child(arguments: argparse.Namespace) -> int:
         "migrate_s": round(time.perf_counter() - started, 1),
         "load_before": os.getloadavg(),
     }
-    results["times"] = measure_times(context, sizes, notes)
+    results["times"] = {} if arguments.only_throughput else measure_times(context, sizes, notes)
     if not arguments.no_throughput:
         results["throughput"] = measure_throughput(context, sizes, notes)
     results["load_after"] = os.getloadavg()
@@ -662,6 +663,8 @@ def run_backend(backend: str, arguments: argparse.Namespace) -> dict[str, Any]:
         command.append("--quick")
     if arguments.no_throughput:
         command.append("--no-throughput")
+    if arguments.only_throughput:
+        command.append("--only-throughput")
     try:
         print(f"[{backend}] measuring in {home}", flush=True)
         subprocess.run(command, env=environment, check=True)
@@ -694,6 +697,15 @@ def _time_row(label: str, entry: dict[str, Any] | None, goal: float | None) -> s
 def backend_section(results: dict[str, Any]) -> list[str]:
     times = results["times"]
     name = results["versions"]["database"]
+    if not times:  # --only-throughput
+        lines = [
+            f"#### {name}",
+            "",
+            f"Throughput only. Load average during the run: {results['load_before'][0]:.2f} at "
+            f"the start, {results['load_after'][0]:.2f} at the end.",
+            "",
+        ]
+        return lines + _throughput_section(results)
     large = times["large_plan"]
     lines = [
         f"#### {name}",
@@ -738,6 +750,14 @@ def backend_section(results: dict[str, Any]) -> list[str]:
         ),
         "",
     ]
+    profiles = times.get("profiles", {})
+    return lines + _throughput_section(results, profiles)
+
+
+def _throughput_section(
+    results: dict[str, Any], time_profiles: dict[str, str] | None = None
+) -> list[str]:
+    lines: list[str] = []
     throughput = results.get("throughput") or {}
     if throughput.get("floor"):
         floor = throughput["floor"]
@@ -759,7 +779,7 @@ def backend_section(results: dict[str, Any]) -> list[str]:
         lines.append("")
     for note in results.get("notes", []):
         lines.append(f"- Note: {note}")
-    profiles = {**times.get("profiles", {}), **throughput.get("profiles", {})}
+    profiles = {**(time_profiles or {}), **throughput.get("profiles", {})}
     if profiles:
         lines += ["", "Where the time goes in the missed goals (cProfile of one call):", ""]
         for key, text in profiles.items():
@@ -846,7 +866,7 @@ def parent(arguments: argparse.Namespace) -> int:
         Path(arguments.json).write_text(
             json.dumps({"machine": machine_info, "backends": results}, indent=2, default=str)
         )
-    doc = arguments.doc or (None if arguments.quick else DOC)
+    doc = arguments.doc or (None if arguments.quick or arguments.only_throughput else DOC)
     if doc:
         write_doc(Path(doc), section)
         print(f"Written to {doc}")
@@ -858,12 +878,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny plans, few runs, no doc")
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
     parser.add_argument("--no-throughput", action="store_true", help="skip the wrk part")
+    parser.add_argument(
+        "--only-throughput",
+        action="store_true",
+        help="only the wrk part (and its in-process column), doc untouched unless --doc",
+    )
     parser.add_argument("--doc", help=f"Markdown file to update (default {DOC}, none if --quick)")
     parser.add_argument("--json", help="also write the raw results to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="sqlite", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
+    if arguments.only_throughput and arguments.no_throughput:
+        parser.error("--only-throughput and --no-throughput exclude each other")
     if arguments.child:
         return child(arguments)
     return parent(arguments)

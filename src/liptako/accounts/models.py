@@ -123,14 +123,21 @@ class User(AbstractUser):
 
     @cached_property
     def access(self) -> Access:
-        if self.clearance_id is not None:
-            clearance_rank = self.clearance.rank  # type: ignore[union-attr]
-        else:
+        # The rank alone, not the marking level (the same query, no object built), unless the
+        # level is already loaded; the memberships unordered (no join for Meta.ordering).
+        if self.clearance_id is None:
             lowest = MarkingLevel.objects.order_by("rank").values_list("rank", flat=True).first()
             clearance_rank = lowest if lowest is not None else 0
+        elif User.clearance.is_cached(self):
+            clearance_rank = self.clearance.rank  # type: ignore[union-attr]
+        else:
+            clearance_rank = MarkingLevel.objects.values_list("rank", flat=True).get(
+                pk=self.clearance_id
+            )
         roles: set[str] = set()
         by_state: dict[int, set[str]] = {}
-        for role, member_state_id in self.memberships.values_list("role", "member_state_id"):
+        memberships = self.memberships.order_by().values_list("role", "member_state_id")
+        for role, member_state_id in memberships:
             roles.add(role)
             if member_state_id is not None:
                 by_state.setdefault(member_state_id, set()).add(role)

@@ -43,6 +43,9 @@ from liptako.plans.xlsx import XLSX_CONTENT_TYPE, plan_workbook_for_user
 
 router = Router(tags=["plans"])
 
+# What ninja's JSON renderer answers with, for the operations that build their own body.
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
 
 # --- Schemas ---------------------------------------------------------------------------------
 
@@ -516,7 +519,7 @@ def list_actions(
     request: HttpRequest, plan_uid: uuid.UUID, filters: Query[ActionFilterQuery]
 ) -> Any:
     user = _user(request)
-    plan = access_plan(user, plan_uid)
+    plan = access_plan(user, plan_uid, related=False)  # the rows need only its id
     page = selectors.action_row_page_for_user(
         user=user,
         plan=plan,
@@ -529,12 +532,17 @@ def list_actions(
         ),
         page=filters.page,
     )
-    return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "pages": page.paginator.num_pages,
-        "items": page.object_list,
-    }
+    # Validated against the declared schema (ActionPageOut) and serialised by pydantic in one
+    # pass: ninja would validate, dump to dicts, then encode with json.dumps (decision 0200).
+    body = ActionPageOut.model_validate(
+        {
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "items": page.object_list,
+        }
+    ).model_dump_json()
+    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
 
 
 def _version_out(version: Any) -> dict[str, Any]:

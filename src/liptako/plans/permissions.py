@@ -94,14 +94,18 @@ def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
         raise Http404 from error
 
 
-def access_plan(user: AnyUser, plan_uid: uuid.UUID | str, *, write: bool = False) -> Plan:
-    """The plan, or 404 when it is missing or invisible, or 403 when ``write`` is refused."""
-    plan = (
-        Plan.objects.visible_to(user)
-        .select_related("alliance", "classification")
-        .filter(uid=_as_uuid(plan_uid))
-        .first()
-    )
+def access_plan(
+    user: AnyUser, plan_uid: uuid.UUID | str, *, write: bool = False, related: bool = True
+) -> Plan:
+    """The plan, or 404 when it is missing or invisible, or 403 when ``write`` is refused.
+
+    ``related=False`` leaves the alliance and the marking level unloaded (one join each, and
+    two objects built): for callers that use the plan only to scope their own queries."""
+    plans = Plan.objects.visible_to(user).filter(uid=_as_uuid(plan_uid)).order_by()
+    if related:
+        plans = plans.select_related("alliance", "classification")
+    # The uid is unique: at most one row, no ordering needed.
+    plan = next(iter(plans[:1]), None)
     if plan is None:
         raise Http404
     setattr(plan, _SEEN_BY, user.pk)

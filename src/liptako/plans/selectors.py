@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from django.core.paginator import Page, Paginator
@@ -31,6 +32,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from typing_extensions import TypedDict  # pydantic validates these (the API's list) on 3.11
@@ -214,11 +216,18 @@ _UNSHOWN = ("created_at", "updated_at", "search_text")
 
 
 def _actions_queryset(
-    *, user: AnyUser, plan: Plan, filters: ActionFilters | None
+    *,
+    user: AnyUser,
+    plan: Plan,
+    filters: ActionFilters | None,
+    base: QuerySet[Action] | None = None,
 ) -> QuerySet[Action]:
+    """The plan's actions for ``user`` (``is_visible`` annotated), filtered; ``base`` is the
+    queryset they are taken from (``Action.objects`` by default)."""
     filters = filters or ActionFilters()
     actions = (
-        Action.objects.filter(plan=plan)
+        (Action.objects.all() if base is None else base)
+        .filter(plan=plan)
         .annotate(is_visible=_visible_annotation(user, plan))
         .defer(*_UNSHOWN)
     )
@@ -396,11 +405,15 @@ def _count_of(model: type[Indicator] | type[Milestone]) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _open_comments_of(plan: Plan) -> Coalesce:
-    """How many open threads an action has, as an annotation of the actions' query."""
+def _open_comments_of_action() -> Coalesce:
+    """How many open threads an action has, as an annotation of the actions' query (the
+    comments of the action's own plan: the plan is the outer row's, not a parameter)."""
     counted = (
         Comment.objects.filter(
-            plan=plan, item_uid=OuterRef("uid"), parent__isnull=True, resolved_at__isnull=True
+            plan_id=OuterRef("plan_id"),
+            item_uid=OuterRef("uid"),
+            parent__isnull=True,
+            resolved_at__isnull=True,
         )
         .order_by()
         .values("item_uid")
@@ -444,21 +457,56 @@ def _split_codes(codes: str | None) -> list[str]:
     return sorted(codes.split(",")) if codes else []
 
 
-_ROW_COLUMNS = (
-    "id",
+@cache
+def _action_rows() -> QuerySet[Action]:
+    """Every action with the joined columns, the member state codes and the open comment count
+    of a list row annotated: the part of the rows query that depends on neither the reader nor
+    the plan. Built once per process (resolving these expressions cost more than running the
+    query); never evaluated itself, every use chains a copy of it."""
+    return Action.objects.annotate(
+        objective_uid=F("objective__uid"),
+        lead_state_code=F("lead_state__code"),
+        marking=F("classification__code"),
+        organisation_name=F("responsible_organisation__name"),
+        organisation_acronym=F("responsible_organisation__acronym"),
+        open_comments=_open_comments_of_action(),
+        partner_codes=_state_codes_of(Action.partner_states.through),
+        releasable_codes=_state_codes_of(Action.releasable_to.through),
+    )
+
+
+# The columns of a list row, read as tuples (no dict per row): unpacked in this order below.
+_ROW_VALUES = (
     "uid",
     "code",
+    "objective_uid",
     "position",
     "title",
+    "lead_state_code",
+    "partner_codes",
+    "organisation_name",
+    "organisation_acronym",
+    "responsible_organisation_id",
     "start_date",
     "end_date",
     "budget_amount",
     "budget_currency",
     "priority",
+    "marking",
+    "releasable_codes",
     "lock_version",
-    "responsible_organisation_id",
+    "open_comments",
     "is_visible",
 )
+
+
+def _page_number(page: int | str) -> int | None:
+    """``page`` as a page number when it is a positive integer, else None."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 1 else None
 
 
 def action_row_page_for_user(
@@ -472,70 +520,86 @@ def action_row_page_for_user(
     """One page of the plan's actions in plan order, as flat rows (the API's list).
 
     Same scope, filters and redaction as :func:`action_list_for_user`, but each row holds only
-    the action's own fields and its open comment count, read with ``values()`` and the member
-    state codes aggregated in SQL: two queries per page (count, rows) whatever its size."""
+    the action's own fields and its open comment count, read with ``values_list()`` and the
+    member state codes aggregated in SQL. One query per page whatever its size: the rows carry the
+    count of every matching action (a window ``COUNT(*) OVER ()``). A page past the end, or not
+    a positive number, gets what ``Paginator.get_page`` gives (the last page, or the first)
+    with a count query and, when that page has rows, a second rows query."""
     from django.conf import settings
 
-    actions = _actions_queryset(user=user, plan=plan, filters=filters).order_by(
-        "objective__axis__position", "objective__position", "position", "id"
+    queryset = (
+        _actions_queryset(user=user, plan=plan, filters=filters, base=_action_rows())
+        .order_by("objective__axis__position", "objective__position", "position", "id")
+        .values_list(*_ROW_VALUES)
     )
-    # The count runs on the bare query; only the page's rows get the joins and counts.
-    paginator = Paginator(actions, per_page or settings.PAGE_SIZE)
-    current = paginator.get_page(page)
-    queryset = actions.annotate(
-        objective_uid=F("objective__uid"),
-        lead_state_code=F("lead_state__code"),
-        marking=F("classification__code"),
-        organisation_name=F("responsible_organisation__name"),
-        organisation_acronym=F("responsible_organisation__acronym"),
-        open_comments=_open_comments_of(plan),
-        partner_codes=_state_codes_of(Action.partner_states.through),
-        releasable_codes=_state_codes_of(Action.releasable_to.through),
-    ).values(
-        *_ROW_COLUMNS,
-        "partner_codes",
-        "releasable_codes",
-        "objective_uid",
-        "lead_state_code",
-        "marking",
-        "organisation_name",
-        "organisation_acronym",
-        "open_comments",
-    )
-    # An empty page has start_index() 0 (not 1): its rows are the empty slice, not [-1:0].
-    values = list(queryset[max(current.start_index() - 1, 0) : current.end_index()])
+    paginator = Paginator(queryset, per_page or settings.PAGE_SIZE)
+    number = _page_number(page)
+    values: list[tuple[Any, ...]] = []
+    if number is not None:
+        bottom = (number - 1) * paginator.per_page
+        counted = queryset.annotate(matching=Window(Count("id")))
+        values = list(counted[bottom : bottom + paginator.per_page])
+    if values:
+        paginator.count = values[0][-1]  # spares the count query
+        current = paginator.page(number)  # type: ignore[arg-type]
+    else:
+        current = paginator.get_page(page)
+        # An empty page has start_index() 0 (not 1): its rows are the empty slice, not [-1:0].
+        if current.end_index():
+            values = list(queryset[current.start_index() - 1 : current.end_index()])
     rows: list[ActionRow | RedactedRow] = []
-    for row in values:
-        if not row["is_visible"]:
-            rows.append({"redacted": True, "code": row["code"], "classification": row["marking"]})
+    for (
+        uid,
+        code,
+        objective_uid,
+        position,
+        title,
+        lead_state,
+        partner_codes,
+        name,
+        acronym,
+        organisation_id,
+        start_date,
+        end_date,
+        budget_amount,
+        budget_currency,
+        priority,
+        marking,
+        releasable_codes,
+        lock_version,
+        open_comments,
+        is_visible,
+        *_matching,
+    ) in values:
+        if not is_visible:
+            rows.append({"redacted": True, "code": code, "classification": marking})
             continue
-        name, acronym = row["organisation_name"], row["organisation_acronym"]
         rows.append(
             {
                 "redacted": False,
-                "uid": str(row["uid"]),
-                "code": row["code"],
-                "objective": str(row["objective_uid"]),
-                "position": row["position"],
-                "title": row["title"],
-                "lead_state": row["lead_state_code"],
-                "partner_states": _split_codes(row["partner_codes"]),
+                "uid": str(uid),
+                "code": code,
+                "objective": str(objective_uid),
+                "position": position,
+                "title": title,
+                "lead_state": lead_state,
+                "partner_states": _split_codes(partner_codes),
                 # As ``str(organisation)``.
                 "responsible_organisation": f"{name} ({acronym})" if acronym else name,
-                "responsible_organisation_id": row["responsible_organisation_id"],
-                "start_date": date_text(row["start_date"]) or "",
-                "end_date": date_text(row["end_date"]) or "",
-                "budget_amount": decimal_text(row["budget_amount"]),
-                "budget_currency": row["budget_currency"],
-                "priority": row["priority"],
-                "classification": row["marking"],
-                "releasable_to": _split_codes(row["releasable_codes"]),
-                "lock_version": row["lock_version"],
-                "open_comments": row["open_comments"],
+                "responsible_organisation_id": organisation_id,
+                "start_date": date_text(start_date) or "",
+                "end_date": date_text(end_date) or "",
+                "budget_amount": decimal_text(budget_amount),
+                "budget_currency": budget_currency,
+                "priority": priority,
+                "classification": marking,
+                "releasable_to": _split_codes(releasable_codes),
+                "lock_version": lock_version,
+                "open_comments": open_comments,
             }
         )
-    current.object_list = rows  # type: ignore[assignment]
-    return current  # type: ignore[return-value]
+    current.object_list = rows
+    return current
 
 
 def plan_tree_for_user(

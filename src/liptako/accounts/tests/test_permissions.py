@@ -68,3 +68,19 @@ def test_only_the_admin_manages_users(
     user = request.getfixturevalue(persona)
     assert user.has_perm("accounts.manage_users") is may_manage_users
     assert user.has_perm("accounts.manage_own_tokens")
+
+
+def test_access_reads_the_clearance_rank_and_memberships_in_two_queries(
+    expert_mli: User, aes: AllianceFixture, markings, django_assert_num_queries
+) -> None:
+    fresh = User.objects.get(pk=expert_mli.pk)  # clearance DR, expert for Mali
+    with django_assert_num_queries(2):  # the rank, the memberships
+        access = fresh.access
+    assert access.clearance_rank == markings["DR"].rank
+    assert access.roles_by_state == {aes.mali.pk: frozenset({Role.EXPERT})}
+    loaded = User.objects.select_related("clearance").get(pk=expert_mli.pk)
+    with django_assert_num_queries(1):  # the marking level is already there
+        assert loaded.access.clearance_rank == markings["DR"].rank
+    User.objects.filter(pk=expert_mli.pk).update(clearance=None)
+    unset = User.objects.get(pk=expert_mli.pk)
+    assert unset.access.clearance_rank == markings["NP"].rank  # the lowest level

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from liptako.api.plans import ActionPageOut
 from liptako.audit.models import AuditEvent
 from liptako.plans import services
 from liptako.plans.models import Action, Axis, Plan, PlanVersion
@@ -101,6 +103,43 @@ def test_action_list_filters_and_paginates(small_plan: SmallPlan, secretariat) -
     assert [a["code"] for a in body["items"]] == ["A2.1.1"]
     body = client.get(url, {"axis": str(small_plan.axis1.uid)}).json()
     assert [a["code"] for a in body["items"]] == ["A1.1.1", "A1.1.2"]
+
+
+def test_the_action_list_redacts_and_answers_its_declared_json(
+    small_plan: SmallPlan, observer, outsider
+) -> None:
+    url = f"{BASE}/{small_plan.plan.uid}/actions"
+    response = client_for(observer).get(url, {"page": 1})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "no-store" in response["Cache-Control"]
+    body = response.json()
+    assert (body["count"], body["page"], body["pages"]) == (3, 1, 1)
+    first, hidden, third = body["items"]
+    assert first["title"] == "Harmoniser les procédures de transmission"
+    assert (first["budget_amount"], first["partner_states"]) == ("1250000", ["BFA", "NER"])
+    assert hidden == {"redacted": True, "code": "A1.1.2", "classification": "DR"}
+    assert third["redacted"] is True
+    assert "Plan de fréquences" not in response.content.decode()
+    # The body is what the declared schema gives back for it (nothing more, nothing less).
+    assert ActionPageOut.model_validate(body).model_dump(mode="json") == body
+    assert client_for(outsider).get(url).status_code == 404
+    assert client_for(observer).get(f"{BASE}/{uuid.uuid4()}/actions").status_code == 404
+
+
+def test_the_action_list_takes_the_same_number_of_queries_for_10_and_300_actions(
+    small_plan: SmallPlan, expert_mli, django_assert_num_queries
+) -> None:
+    client = client_for(expert_mli)
+    url = f"{BASE}/{small_plan.plan.uid}/actions"
+    make_actions(small_plan.plan, small_plan.objective12, 10)
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    make_actions(small_plan.plan, small_plan.objective21, 300)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(url, {"page": 2})
+    assert response.json()["count"] == 313
 
 
 def test_experts_create_update_and_delete_draft_items(small_plan: SmallPlan, expert_mli) -> None:

@@ -121,6 +121,23 @@ def test_access_plan_answers_404_when_invisible_and_403_when_read_only(
     Plan.objects.filter(pk=plan.pk).update(classification=markings["DR"])
     with pytest.raises(Http404):
         access_plan(observer, plan.uid)  # NP clearance only
+    with pytest.raises(Http404):
+        access_plan(observer, plan.uid, related=False)  # the same check without the joins
+
+
+def test_access_plan_without_its_relations_checks_the_same_and_loads_less(
+    small_plan, observer, outsider, django_assert_num_queries
+):
+    plan = small_plan.plan
+    observer.access  # noqa: B018 (computed once per request)
+    with django_assert_num_queries(1):
+        bare = access_plan(observer, plan.uid, related=False)
+    assert bare == plan
+    assert not Plan.alliance.is_cached(bare)
+    assert Plan.alliance.is_cached(access_plan(observer, plan.uid))
+    for uid in (plan.uid, "not-a-uuid"):
+        with pytest.raises(Http404):
+            access_plan(outsider, uid, related=False)
 
 
 def test_a_plan_releasable_to_other_states_is_invisible(small_plan, expert_mli, aes, secretariat):

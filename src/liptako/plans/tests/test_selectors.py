@@ -132,11 +132,40 @@ def test_the_action_rows_take_the_same_number_of_queries_for_10_and_300_actions(
 
     make_actions(small_plan.plan, small_plan.objective12, 10)
     expert_mli.access  # noqa: B018 (computed once per request, before the list)
-    with django_assert_num_queries(2):  # the count and the rows
+    with django_assert_num_queries(1):  # the rows, each carrying the count (a window)
         rows()
     make_actions(small_plan.plan, small_plan.objective21, 300)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         rows()
+
+
+def test_the_rows_carry_the_count_of_every_matching_action(small_plan, observer):
+    make_actions(small_plan.plan, small_plan.objective12, 7)  # 10 actions, two of them DR
+    page = action_row_page_for_user(user=observer, plan=small_plan.plan, per_page=4, page=2)
+    assert (page.number, page.paginator.count, page.paginator.num_pages) == (2, 10, 3)
+    assert len(page.object_list) == 4
+    last = action_row_page_for_user(user=observer, plan=small_plan.plan, per_page=4, page=3)
+    assert (last.number, len(last.object_list)) == (3, 2)
+    # A filter's count is the filter's, not the plan's.
+    burkina = action_row_page_for_user(
+        user=observer, plan=small_plan.plan, per_page=20, filters=ActionFilters(lead_state="BFA")
+    )
+    assert 0 < burkina.paginator.count == len(burkina.object_list) < 10
+    assert all(row["lead_state"] == "BFA" for row in burkina.object_list)
+
+
+@pytest.mark.parametrize(("asked", "given"), [(0, 3), (-2, 3), (4, 3), (99, 3), ("x", 1)])
+def test_a_page_out_of_range_gives_what_the_paginator_gives(
+    small_plan, observer, asked, given, django_assert_max_num_queries
+):
+    make_actions(small_plan.plan, small_plan.objective12, 7)
+    observer.access  # noqa: B018
+    # Past the end: the empty rows, then the count, then the last page's rows.
+    with django_assert_max_num_queries(3):
+        page = action_row_page_for_user(user=observer, plan=small_plan.plan, per_page=4, page=asked)
+    assert (page.number, page.paginator.count) == (given, 10)
+    expected = action_row_page_for_user(user=observer, plan=small_plan.plan, per_page=4, page=given)
+    assert page.object_list == expected.object_list
 
 
 def test_plan_list_is_scoped(small_plan, observer, outsider, markings):
