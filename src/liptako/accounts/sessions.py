@@ -17,14 +17,16 @@ from liptako.accounts import services
 from liptako.accounts.models import User
 
 STARTED_AT_KEY = "accounts.started_at"
+RENEWED_AT_KEY = "accounts.renewed_at"  # the last time the idle expiry was pushed back
 SECOND_FACTOR_KEY = "accounts.second_factor"  # "verify" or "enrol" until the factor is given
 VERIFY = "verify"
 ENROL = "enrol"
 
 
 def session_start(request: HttpRequest, user: User) -> None:
-    """At log-in: note the time (absolute timeout) and what the second factor still needs."""
-    request.session[STARTED_AT_KEY] = int(time.time())
+    """At log-in: note the time (absolute timeout; the idle expiry was just set by this save)
+    and what the second factor still needs."""
+    request.session[STARTED_AT_KEY] = request.session[RENEWED_AT_KEY] = int(time.time())
     if services.user_has_second_factor(user):
         request.session[SECOND_FACTOR_KEY] = VERIFY
     elif user.requires_second_factor:

@@ -137,6 +137,27 @@ def test_a_session_expires_after_the_idle_time_and_activity_renews_it(
     assert response["Location"].startswith(LOGIN)
 
 
+def test_the_session_is_written_once_a_minute_not_on_every_request(
+    client: Client, expert_mli: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return sum('UPDATE "django_session"' in query["sql"] for query in queries)
+
+    with time_machine.travel(START, tick=False) as traveller:
+        assert _log_in(client, "expert.mli").status_code == 302
+        assert session_writes() == 0  # the log-in has just set the idle expiry
+        traveller.shift(dt.timedelta(seconds=59))
+        assert session_writes() == 0
+        traveller.shift(dt.timedelta(seconds=1))
+        assert session_writes() == 1  # a minute on: the expiry is pushed back
+        assert session_writes() == 0
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_preferred_language_applies_at_login(
     client: Client, expert_mli: User, language: str

@@ -111,6 +111,7 @@ def test_the_list_is_paginated_in_a_constant_number_of_queries(
 ) -> None:
     settings.PAGE_SIZE = 3
     client.force_login(expert_mli)
+    client.get(TOKENS)  # the first request of the minute saves the session (decision 0225)
     counts = []
     for count in (2, 7):
         while ApiToken.objects.count() < count:
@@ -120,5 +121,5 @@ def test_the_list_is_paginated_in_a_constant_number_of_queries(
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    assert counts[0] <= 10  # session, user, marking, token count, token page, session save
+    assert counts[0] <= 7  # session, user, marking, memberships, token count, token page
     assert "Page 1 sur 3" in response.content.decode()
