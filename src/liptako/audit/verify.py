@@ -104,6 +104,13 @@ class _Walk:
 
     def check_signature(self, checkpoint: _Checkpoint) -> None:
         if self.public_keys is None:
+            # The instance had no key when this verification started; a writer may have made it
+            # since, with the first checkpoint (which cannot exist without it).
+            instance_key = instance_public_key()
+            if instance_key is not None:
+                self.public_keys = [instance_key]
+                self.trusted_hex = {public_key_hex(instance_key)}
+        if self.public_keys is None:
             raise _Failure(
                 checkpoint.sequence,
                 _(

@@ -368,3 +368,25 @@ def test_events_appended_while_verify_runs_are_not_forgeries(
     assert result.ok, result.reason
     assert result.events_checked == 11
     assert result.checkpoints_checked == 1
+
+
+def test_a_first_checkpoint_made_while_a_verification_starts_is_no_false_alarm(
+    db: None, instance_key_in_tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found under load in CI: the verification read "no instance key" at its start, a writer
+    # then made the key with the first checkpoint, and the walk met that checkpoint.
+    from liptako.audit import verify
+    from liptako.audit.services import audit_record
+
+    audit_record(actor=None, verb="thing.change", payload={})
+    assert not instance_key_in_tmp_path.exists()
+    read_head = verify._read_head
+
+    def head_after_a_writer() -> tuple[int, str]:
+        audit_checkpoint_create(actor=None)  # generates the key, signs the chain
+        return read_head()
+
+    monkeypatch.setattr(verify, "_read_head", head_after_a_writer)
+    result = verify_chain()
+    assert result.ok, result.reason
+    assert result.checkpoints_checked == 1
