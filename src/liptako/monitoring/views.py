@@ -446,18 +446,7 @@ def evidence_upload(request: HttpRequest, report_uid: str) -> HttpResponse:
         "monitoring:report-edit",
         kwargs={"period_uid": report.period.uid, "state_code": report.member_state.code},
     )
-    # The declared length is checked before Django reads (and spools) the body.
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > max_evidence_bytes() + 64 * 1024:
-        messages.error(
-            request,
-            _("The file is too large: %(size)s MB at most.")
-            % {"size": max_evidence_bytes() // (1024 * 1024)},
-        )
-        return redirect(back)
+    # An oversized upload never gets here: @body_limit refuses it before the body is read.
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file."))

@@ -798,14 +798,7 @@ def plan_import(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
     if request.method != "POST":
         context["form"] = ImportForm()
         return render(request, "plans/plan_import.html", context)
-    # Refuse an oversized upload before Django reads it (room left for the form's fields).
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if length.isdigit() and int(length) > MAX_IMPORT_BYTES + 64 * 1024:
-        context["form"] = ImportForm()
-        context["file_error"] = _("The file is too large (%(size)s MB at most).") % {
-            "size": context["max_mb"]
-        }
-        return render(request, "plans/plan_import.html", context, status=413)
+    # An oversized upload never gets here: @body_limit refuses it before the body is read.
     form = ImportForm(request.POST, request.FILES)
     context["form"] = form
     if form.is_valid():

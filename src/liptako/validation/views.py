@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from liptako.accounts.models import User
 from liptako.alliance.models import Alliance, MemberState
 from liptako.core.marking import raise_page_marking
-from liptako.core.uploads import body_limit, content_length
+from liptako.core.uploads import body_limit
 from liptako.plans.permissions import access_plan
 from liptako.plans.selectors import (
     plan_diff_for_user,
@@ -517,14 +517,7 @@ def quorum_edit(request: HttpRequest) -> HttpResponse:
 @body_limit(MAX_BUNDLE_BYTES + 64 * 1024, _bundle_too_large)
 @require_http_methods(["GET", "POST"])
 def bundle_verify(request: HttpRequest) -> HttpResponse:
-    # Refuse an oversized upload before Django reads it (room left for the form's fields).
-    if request.method == "POST" and content_length(request) > MAX_BUNDLE_BYTES + 64 * 1024:
-        messages.error(
-            request,
-            _("The file is too large (%(size)s MB at most).")
-            % {"size": MAX_BUNDLE_BYTES // (1024 * 1024)},
-        )
-        return render(request, "validation/verify.html", {"form": BundleUploadForm()}, status=413)
+    # An oversized upload never gets here: @body_limit refuses it before the body is read.
     form = BundleUploadForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():

@@ -156,20 +156,26 @@ def test_the_api_serves_the_ics_of_a_meeting(meeting, expert_mli):
     assert str(event["UID"]) == meeting.ics_uid
 
 
-def test_the_secretariat_plans_a_meeting_through_the_api(aes, secretariat):
-    response = Client().post(
+def plan_summit(secretariat, headers: dict[str, str] | None = None, **fields: str):
+    """POST a summit in Niamey on 6 July 2025 as the secretariat, ``fields`` changed."""
+    body = {
+        "title": "Sommet",
+        "kind": "summit",
+        "starts_at": "2025-07-06T09:00:00Z",
+        "ends_at": "2025-07-06T18:00:00Z",
+        "city": "Niamey",
+        **fields,
+    }
+    return Client().post(
         API + "/",
-        {
-            "title": "Sommet",
-            "kind": "summit",
-            "starts_at": "2025-07-06T09:00:00Z",
-            "ends_at": "2025-07-06T18:00:00Z",
-            "city": "Niamey",
-            "host_state": "NER",
-        },
+        body,
         content_type="application/json",
-        headers=bearer(secretariat),
+        headers={**bearer(secretariat), **(headers or {})},
     )
+
+
+def test_the_secretariat_plans_a_meeting_through_the_api(aes, secretariat):
+    response = plan_summit(secretariat, host_state="NER")
     assert response.status_code == 201
     assert Meeting.objects.get(title="Sommet").host_state.code == "NER"
 
@@ -185,36 +191,18 @@ def test_the_secretariat_plans_a_meeting_through_the_api(aes, secretariat):
     ],
 )
 def test_a_meeting_date_out_of_range_is_refused_in_french(aes, secretariat, starts_at, message):
-    response = Client().post(
-        API + "/",
-        {
-            "title": "Sommet",
-            "kind": "summit",
-            "starts_at": starts_at,
-            "ends_at": "2025-07-06T18:00:00Z",
-            "city": "Niamey",
-        },
-        content_type="application/json",
-        headers={**bearer(secretariat), "Accept-Language": "fr"},
-    )
+    response = plan_summit(secretariat, {"Accept-Language": "fr"}, starts_at=starts_at)
     assert response.status_code in (400, 422)
     assert message in response.content.decode()
     assert not Meeting.objects.exists()
 
 
 def test_a_time_without_offset_is_the_meeting_citys_local_time(aes, secretariat):
-    response = Client().post(
-        API + "/",
-        {
-            "title": "Sommet",
-            "kind": "summit",
-            "starts_at": "2025-07-06T09:00:00",
-            "ends_at": "2025-07-06T18:00:00",
-            "city": "Niamey",
-            "timezone": "Africa/Niamey",
-        },
-        content_type="application/json",
-        headers=bearer(secretariat),
+    response = plan_summit(
+        secretariat,
+        starts_at="2025-07-06T09:00:00",
+        ends_at="2025-07-06T18:00:00",
+        timezone="Africa/Niamey",
     )
     assert response.status_code == 201
     meeting = Meeting.objects.get(title="Sommet")
