@@ -13,18 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bench.generate import bench_context, check_plan, generate_plan, generate_with_versions
 from liptako.plans import selectors
 from liptako.plans.models import Action, Indicator, Milestone
 
 RUN = Path(__file__).resolve().parent / "run.py"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_generated_plan_is_what_the_services_would_store(markings) -> None:

@@ -5,19 +5,12 @@ No timing is asserted: figures live in docs/benchmarks.md.
 
 from __future__ import annotations
 
-import pytest
-
 from bench.generate import bench_context
 from bench.monitoring import generate_monitoring
 from liptako.monitoring.models import IndicatorValue, ProgressLine, ProgressReport, ReportStatus
 from liptako.monitoring.rollups import rollup_for_user
 from liptako.monitoring.services import actions_of_state
 from liptako.plans.models import PlanStatus
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_generated_monitoring_has_one_line_per_action_and_state_and_counts(markings) -> None:

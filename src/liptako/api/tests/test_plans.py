@@ -24,11 +24,6 @@ def small_plan(aes, secretariat, markings) -> SmallPlan:
     return build_small_plan(aes, secretariat, markings)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -120,7 +120,6 @@ def existing_identifiers() -> Identifiers:
 @pytest.fixture
 def world(db: None, settings, tmp_path) -> list[Caller]:
     settings.LIPTAKO_HOME = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_demo()
     users = list(User.objects.filter(username__in=ROLE_ACCOUNTS))
     assert len(users) == len(ROLE_ACCOUNTS)

@@ -21,12 +21,6 @@ def _isolated_instance_key(instance_key_in_tmp_path: Path) -> Path:
     return instance_key_in_tmp_path
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # Argon2 costs about a second per persona; these tests never check a password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def record(db: None) -> Callable[..., AuditEvent]:
     """Append an event as a service would (in its own transaction)."""

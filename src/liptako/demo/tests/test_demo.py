@@ -40,9 +40,6 @@ CLEARANCES = {
 @pytest.fixture
 def home(settings, tmp_path):
     settings.LIPTAKO_HOME = tmp_path
-    # Seventeen argon2 hashes per load make the suite slow; the log-in test below keeps the
-    # deployment's hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path
 
 

@@ -18,11 +18,6 @@ from liptako.validation.tests.conftest import Signer, approve, register_key
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-
-
-@pytest.fixture(autouse=True)
 def own_home(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """Each test keeps its rendered PDFs (documents.rendered) in its own folder."""
     settings.LIPTAKO_HOME = tmp_path  # type: ignore[attr-defined]

@@ -40,11 +40,6 @@ class Monitored:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _evidence_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "files"
 

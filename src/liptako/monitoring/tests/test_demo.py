@@ -24,7 +24,6 @@ from liptako.plans.models import Plan, PlanStatus
 def demo(db: None, settings, tmp_path: Path, django_capture_on_commit_callbacks) -> Path:
     settings.LIPTAKO_HOME = tmp_path
     settings.MEDIA_ROOT = tmp_path / "files"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_capture_on_commit_callbacks(execute=True):
         load_demo()
     return tmp_path

@@ -126,12 +126,6 @@ def small_plan(
     return build_small_plan(aes, secretariat, markings)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    # Personas are created in every test; Argon2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_actions(plan, objective, count: int) -> None:
     """Many actions quickly (bulk_create: tests of query counts only)."""
     lead = objective.plan.alliance.member_states.order_by("code").first()

@@ -100,7 +100,6 @@ def test_the_demo_loader_includes_the_plan_and_reset_keeps_versions_immutable(
     from liptako.demo.loader import load_demo
 
     settings.LIPTAKO_HOME = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_demo()
     load_demo(reset=True)
     assert Plan.objects.get().title == "Plan d'action Défense et Sécurité 2025"

@@ -87,12 +87,6 @@ def build_plan(aes: AllianceFixture, secretariat: User, markings: dict[str, Mark
     return plan
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
-    # The personas' passwords are hashed for every test; argon2 would take most of the time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def plan(aes: AllianceFixture, secretariat: User, markings: dict[str, MarkingLevel]) -> Plan:
     return build_plan(aes, secretariat, markings)
