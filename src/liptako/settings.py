@@ -152,6 +152,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("LIPTAKO_TEST_SQLITE_NAME", "") or None}
+# The few hot reads compiled once (liptako.core.compiled) run as prepared statements on
+# PostgreSQL, planned once per connection with one generic plan (decision 0230). Django's own
+# queries are bound on the client and never prepared, whatever these options say. Set
+# DATABASE_PREPARED_STATEMENTS=0 behind a pooler that cannot keep prepared statements
+# (PgBouncer in transaction mode before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if DATABASE_PREPARED_STATEMENTS:
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 0
+        options = DATABASES["default"]["OPTIONS"].get("options", "")
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"{options} -c plan_cache_mode=force_generic_plan".strip()
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

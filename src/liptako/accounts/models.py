@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, router
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from liptako.core.compiled import CompiledQuery, Slot
 from liptako.core.models import BaseModel, MarkingLevel
 
 
@@ -123,21 +124,30 @@ class User(AbstractUser):
 
     @cached_property
     def access(self) -> Access:
-        # The rank alone, not the marking level (the same query, no object built), unless the
-        # level is already loaded; the memberships unordered (no join for Meta.ordering).
-        if self.clearance_id is None:
-            lowest = MarkingLevel.objects.order_by("rank").values_list("rank", flat=True).first()
-            clearance_rank = lowest if lowest is not None else 0
-        elif User.clearance.is_cached(self):
-            clearance_rank = self.clearance.rank  # type: ignore[union-attr]
-        else:
+        # One query for the clearance's rank and the memberships (a left join: a user without
+        # memberships still gets one row), not two: every page and API call asks. The rank
+        # alone, not the marking level (no object built); the memberships unordered.
+        rows = (
+            _access_query(router.db_for_read(User, instance=self)).rows({"user": self.pk})
+            if self.pk is not None
+            else []
+        )
+        if User.clearance.is_cached(self) and self.clearance is not None:
+            clearance_rank = self.clearance.rank
+        elif rows and rows[0][0] == self.clearance_id and self.clearance_id is not None:
+            clearance_rank = rows[0][1]
+        elif self.clearance_id is not None:  # changed on this object, not saved yet
             clearance_rank = MarkingLevel.objects.values_list("rank", flat=True).get(
                 pk=self.clearance_id
             )
+        else:
+            lowest = MarkingLevel.objects.order_by("rank").values_list("rank", flat=True).first()
+            clearance_rank = lowest if lowest is not None else 0
         roles: set[str] = set()
         by_state: dict[int, set[str]] = {}
-        memberships = self.memberships.order_by().values_list("role", "member_state_id")
-        for role, member_state_id in memberships:
+        for _clearance, _rank, role, member_state_id in rows:
+            if role is None:  # no membership: the left join's empty side
+                continue
             roles.add(role)
             if member_state_id is not None:
                 by_state.setdefault(member_state_id, set()).add(role)
@@ -147,6 +157,24 @@ class User(AbstractUser):
             member_state_ids=frozenset(by_state),
             roles_by_state={state: frozenset(r) for state, r in by_state.items()},
         )
+
+
+# A user id no account has: it stands for the user's when the access query is compiled.
+_USER_MARKER = 7_340_000_000_301
+
+
+@lru_cache(maxsize=8)
+def _access_query(using: str) -> CompiledQuery:
+    """The clearance and memberships of a user (``User.access``), compiled once per process:
+    every page and API call runs it (liptako.core.compiled)."""
+    queryset = (
+        User.objects.filter(pk=_USER_MARKER)
+        .order_by()
+        .values_list(
+            "clearance_id", "clearance__rank", "memberships__role", "memberships__member_state_id"
+        )
+    )
+    return CompiledQuery(queryset, [Slot("user", _USER_MARKER)], using=using)
 
 
 class Membership(BaseModel):

@@ -518,11 +518,10 @@ def get_plan_tree(request: HttpRequest, plan_uid: uuid.UUID) -> Any:
 def list_actions(
     request: HttpRequest, plan_uid: uuid.UUID, filters: Query[ActionFilterQuery]
 ) -> Any:
-    user = _user(request)
-    plan = access_plan(user, plan_uid, related=False)  # the rows need only its id
-    page = selectors.action_row_page_for_user(
-        user=user,
-        plan=plan,
+    # The plan is looked up by the rows query itself (404 when the caller may not see it).
+    page = selectors.action_row_page_for_plan_uid(
+        user=_user(request),
+        plan_uid=plan_uid,
         filters=selectors.ActionFilters(
             axis=filters.axis,
             lead_state=filters.lead_state.upper(),

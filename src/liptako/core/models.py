@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from liptako.accounts.models import User
+    from liptako.accounts.models import Access, User
 
 
 #: What a marking colour may be: it is written into a stylesheet (core.views.marking_stylesheet).
@@ -81,7 +81,12 @@ class ClassifiedQuerySet(models.QuerySet):
     def visible_to(self, user: User | AnonymousUser) -> Self:
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        access = user.access
+        return self.visible_with(user.access)
+
+    def visible_with(self, access: Access) -> Self:
+        """What an active user with ``access`` may see: the rule itself, for the callers that
+        hold an :class:`~liptako.accounts.models.Access` rather than a user (a query compiled
+        once for many readers, liptako.core.compiled)."""
         if not access.sees_content:
             return self.none()
         queryset = self.filter(classification__rank__lte=access.clearance_rank)

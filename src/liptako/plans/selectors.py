@@ -9,14 +9,17 @@ are left out instead of redacted.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from django.core.paginator import Page, Paginator
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -25,6 +28,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -39,6 +43,7 @@ from typing_extensions import TypedDict  # pydantic validates these (the API's l
 
 from liptako.alliance.models import MemberState, Organisation
 from liptako.audit.models import AuditEvent
+from liptako.core.compiled import CompiledQuery, NotCompilable, Slot
 from liptako.core.models import MarkingLevel
 from liptako.plans.diff import PlanDiff, diff_documents, redact_diff
 from liptako.plans.exceptions import ItemNotFound
@@ -53,12 +58,12 @@ from liptako.plans.models import (
     PlanVersion,
     normalise_search_text,
 )
-from liptako.plans.snapshot import Viewer, build_document, date_text, decimal_text, redact_document
+from liptako.plans.snapshot import Viewer, build_document, decimal_text, redact_document
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from liptako.accounts.models import User
+    from liptako.accounts.models import Access, User
 
     AnyUser = User | AnonymousUser
 
@@ -199,11 +204,18 @@ def plan_list_for_user(*, user: AnyUser) -> QuerySet[Plan]:
 # --- Actions ---------------------------------------------------------------------------------
 
 
-def _visible_annotation(user: AnyUser, plan: Plan) -> Any:
-    if not user.is_authenticated:
+def _reader_access(user: AnyUser) -> Access | None:
+    """The reader's access, or None for a visitor or a deactivated account (sees nothing)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return user.access
+
+
+def _visible_annotation(access: Access | None, plan_id: int | Subquery) -> Any:
+    if access is None:
         return Value(False, output_field=BooleanField())
     # A non-correlated IN (computed once), not EXISTS per row: the plan may hold 1,000 actions.
-    visible = Action.objects.visible_to(user).filter(plan=plan).values("pk")
+    visible = Action.objects.visible_with(access).filter(plan_id=plan_id).values("pk")
     return Case(
         When(pk__in=visible, then=Value(True)),
         default=Value(False),
@@ -225,10 +237,30 @@ def _actions_queryset(
     """The plan's actions for ``user`` (``is_visible`` annotated), filtered; ``base`` is the
     queryset they are taken from (``Action.objects`` by default)."""
     filters = filters or ActionFilters()
+    return _actions_for(
+        access=_reader_access(user),
+        plan_id=plan.pk,
+        filters=filters,
+        words=normalise_search_text(filters.text).split(),
+        base=base,
+    )
+
+
+def _actions_for(
+    *,
+    access: Access | None,
+    plan_id: int | Subquery,
+    filters: ActionFilters,
+    words: Sequence[str],
+    base: QuerySet[Action] | None,
+) -> QuerySet[Action]:
+    """:func:`_actions_queryset` for a reader's ``access`` (None: sees nothing) and the search
+    ``words`` already normalised: what a query compiled once needs (its markers stand for
+    these values, see :func:`_compiled_rows`)."""
     actions = (
         (Action.objects.all() if base is None else base)
-        .filter(plan=plan)
-        .annotate(is_visible=_visible_annotation(user, plan))
+        .filter(plan_id=plan_id)
+        .annotate(is_visible=_visible_annotation(access, plan_id))
         .defer(*_UNSHOWN)
     )
     if filters.axis is not None:
@@ -248,7 +280,7 @@ def _actions_queryset(
         )
     if filters.priority:
         criteria &= Q(priority=filters.priority)
-    for word in normalise_search_text(filters.text).split():
+    for word in words:
         criteria &= Q(search_text__contains=word)
     return actions.filter(criteria)
 
@@ -457,6 +489,39 @@ def _split_codes(codes: str | None) -> list[str]:
     return sorted(codes.split(",")) if codes else []
 
 
+class UuidText(Func):
+    """A UUID column as its canonical text (``8-4-4-4-12`` lower-case hexadecimal), written by
+    the database: PostgreSQL stores a ``uuid``, SQLite Django's 32 hexadecimal digits. Read as
+    text, a list of rows spares two UUID objects per row and their conversion back."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::text", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        parts = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+        text = " || '-' || ".join(f"SUBSTR({sql}, {start}, {length})" for start, length in parts)
+        return f"LOWER({text})", list(params) * len(parts)
+
+
+class IsoDate(Func):
+    """A date column as ISO 8601 text (``2025-03-31``), written by the database: SQLite holds
+    that text already (cast, or Python's sqlite3 would parse the column's declared type);
+    PostgreSQL formats it (whatever the server's ``DateStyle``)."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="TO_CHAR(%(expressions)s, 'YYYY-MM-DD')", **extra
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS TEXT)", **extra)
+
+
 @cache
 def _action_rows() -> QuerySet[Action]:
     """Every action with the joined columns, the member state codes and the open comment count
@@ -464,7 +529,10 @@ def _action_rows() -> QuerySet[Action]:
     the plan. Built once per process (resolving these expressions cost more than running the
     query); never evaluated itself, every use chains a copy of it."""
     return Action.objects.annotate(
-        objective_uid=F("objective__uid"),
+        uid_text=UuidText("uid"),
+        objective_uid=UuidText("objective__uid"),
+        start_text=IsoDate("start_date"),
+        end_text=IsoDate("end_date"),
         lead_state_code=F("lead_state__code"),
         marking=F("classification__code"),
         organisation_name=F("responsible_organisation__name"),
@@ -477,7 +545,7 @@ def _action_rows() -> QuerySet[Action]:
 
 # The columns of a list row, read as tuples (no dict per row): unpacked in this order below.
 _ROW_VALUES = (
-    "uid",
+    "uid_text",
     "code",
     "objective_uid",
     "position",
@@ -487,8 +555,8 @@ _ROW_VALUES = (
     "organisation_name",
     "organisation_acronym",
     "responsible_organisation_id",
-    "start_date",
-    "end_date",
+    "start_text",
+    "end_text",
     "budget_amount",
     "budget_currency",
     "priority",
@@ -498,6 +566,180 @@ _ROW_VALUES = (
     "open_comments",
     "is_visible",
 )
+
+
+def _rows_queryset(
+    access: Access | None, plan_id: int | Subquery, filters: ActionFilters, words: Sequence[str]
+) -> QuerySet[Action, tuple[Any, ...]]:
+    """The list rows of :func:`action_row_page_for_user`, in plan order, as tuples."""
+    return (
+        _actions_for(
+            access=access, plan_id=plan_id, filters=filters, words=words, base=_action_rows()
+        )
+        .order_by("objective__axis__position", "objective__position", "position", "id")
+        .values_list(*_ROW_VALUES)
+    )
+
+
+# The markers of the rows query compiled once (liptako.core.compiled): values no plan, rank,
+# member state or filter holds. The rank's stays within a small integer's range (the ORM
+# drops a comparison with an out-of-range value), above any marking level's rank.
+_PLAN_MARKER = 7_340_000_000_001
+_PLAN_UID_MARKER = uuid.UUID("73400000-0000-4000-8000-0000000091a9")
+_RANK_MARKER = 32_719
+_STATE_MARKER = 7_340_000_000_101  # the first member state's; the next ones count up
+_AXIS_MARKER = uuid.UUID("73400000-0000-4000-8000-00000000a715")
+_CODE_MARKERS = {"lead_state": "~lead~7340", "partner_state": "~partner~7340"}
+_PRIORITY_MARKER = "~priority~7340"
+_WORD_MARKER = "~word~7340~"  # followed by the word's index
+# Beyond these many search words (or member states), the ORM builds the query each time.
+_MOST_COMPILED_WORDS = 8
+_MOST_COMPILED_STATES = 16
+
+
+@dataclass(frozen=True)
+class _RowsShape:
+    """What the rows query's SQL depends on (the values it is run with aside)."""
+
+    reader: Literal["none", "all", "states"]
+    states: int  # how many member states the reader belongs to ("states" only)
+    # The plan given by its uid (looked up in the same query, if the reader may see it), not id.
+    plan_by_uid: bool
+    axis: bool
+    lead_state: bool
+    partner_state: bool
+    priority: bool
+    reveals_content: bool
+    words: int
+
+
+def _rows_shape(
+    access: Access | None,
+    filters: ActionFilters,
+    words: Sequence[str],
+    *,
+    plan_by_uid: bool = False,
+) -> _RowsShape | None:
+    """The shape of this reader's and these filters' rows query, None when not compiled."""
+    reader: Literal["none", "all", "states"]
+    if access is None or not access.sees_content:
+        reader, states = "none", 0
+    elif access.sees_all_member_states:
+        reader, states = "all", 0
+    else:
+        reader, states = "states", len(access.member_state_ids)
+    if len(words) > _MOST_COMPILED_WORDS or states > _MOST_COMPILED_STATES:
+        return None
+    if plan_by_uid and reader == "none":
+        return None  # no plan to see: the caller's plan lookup answers (404)
+    return _RowsShape(
+        reader=reader,
+        states=states,
+        plan_by_uid=plan_by_uid,
+        axis=filters.axis is not None,
+        lead_state=bool(filters.lead_state),
+        partner_state=bool(filters.partner_state),
+        priority=bool(filters.priority),
+        reveals_content=filters.reveals_content,
+        words=len(words),
+    )
+
+
+def _state_slot(index: int) -> str:
+    return f"state{index}"
+
+
+def _word_slot(index: int) -> str:
+    return f"word{index}"
+
+
+@lru_cache(maxsize=256)
+def _compiled_rows(shape: _RowsShape | None, using: str) -> CompiledQuery | None:
+    """The rows query of ``shape`` compiled once per process (None: use the ORM each time).
+
+    Built by the same functions as every other list of actions, with markers for the plan,
+    the reader's rank and member states and the filters' values."""
+    if shape is None:
+        return None
+    access = None
+    if shape.reader != "none":
+        from liptako.accounts.models import Access, Role
+
+        access = Access(
+            clearance_rank=_RANK_MARKER,
+            roles=frozenset({Role.SECRETARIAT if shape.reader == "all" else Role.OBSERVER}),
+            member_state_ids=frozenset(_STATE_MARKER + i for i in range(shape.states)),
+        )
+    filters = ActionFilters(
+        axis=_AXIS_MARKER if shape.axis else None,
+        lead_state=_CODE_MARKERS["lead_state"] if shape.lead_state else "",
+        partner_state=_CODE_MARKERS["partner_state"] if shape.partner_state else "",
+        priority=_PRIORITY_MARKER if shape.priority else "",
+        # Only whether the filters reveal content counts here: the words have their slots.
+        text="~" if shape.reveals_content and not shape.words else "",
+    )
+    words = [f"{_WORD_MARKER}{i}" for i in range(shape.words)]
+    if shape.words:
+        filters = dataclasses.replace(filters, text=" ".join(words))
+    connection = connections[using]
+    uid_field = Axis._meta.get_field("uid")  # every item's and the plan's uid is a UUIDField
+    uid_value = partial(uid_field.get_db_prep_value, connection=connection)
+    plan: int | Subquery = _PLAN_MARKER
+    slots = [Slot("plan", _PLAN_MARKER)]
+    if shape.plan_by_uid and access is not None:
+        plan = Subquery(
+            Plan.objects.visible_with(access).filter(uid=_PLAN_UID_MARKER).values("pk")[:1]
+        )
+        slots = [Slot("plan_uid", _PLAN_UID_MARKER, uid_value)]
+    queryset = _rows_queryset(access, plan, filters, words).annotate(matching=Window(Count("id")))
+    if access is not None:
+        slots.append(Slot("rank", _RANK_MARKER))
+        slots += [Slot(_state_slot(i), _STATE_MARKER + i) for i in range(shape.states)]
+    if shape.axis:
+        slots.append(Slot("axis", _AXIS_MARKER, uid_value))
+    for name, marker in _CODE_MARKERS.items():
+        if getattr(shape, name):
+            slots.append(Slot(name, marker))
+    if shape.priority:
+        slots.append(Slot("priority", _PRIORITY_MARKER))
+    slots += [
+        Slot(_word_slot(i), word, partial(_like_pattern, connection))
+        for i, word in enumerate(words)
+    ]
+    try:
+        return CompiledQuery(queryset, slots, using=using, suffix=" LIMIT %s OFFSET %s")
+    except NotCompilable:
+        return None
+
+
+def _like_pattern(connection: BaseDatabaseWrapper, word: str) -> str:
+    """A ``contains`` lookup's parameter for ``word``, as the ORM writes it."""
+    return f"%{connection.ops.prep_for_like_query(word)}%"
+
+
+def _rows_values(
+    access: Access | None,
+    plan: int | uuid.UUID,
+    filters: ActionFilters,
+    words: Sequence[str],
+) -> dict[str, Any]:
+    """The values of the compiled rows query's slots for this reader, plan (id or uid) and
+    filters."""
+    values: dict[str, Any] = {
+        "plan": plan,
+        "plan_uid": plan,
+        "axis": filters.axis,
+        "lead_state": filters.lead_state,
+        "partner_state": filters.partner_state,
+        "priority": filters.priority,
+    }
+    if access is not None:
+        values["rank"] = access.clearance_rank
+        for index, state_id in enumerate(sorted(access.member_state_ids)):
+            values[_state_slot(index)] = state_id
+    for index, word in enumerate(words):
+        values[_word_slot(index)] = word
+    return values
 
 
 def _page_number(page: int | str) -> int | None:
@@ -522,31 +764,96 @@ def action_row_page_for_user(
     Same scope, filters and redaction as :func:`action_list_for_user`, but each row holds only
     the action's own fields and its open comment count, read with ``values_list()`` and the
     member state codes aggregated in SQL. One query per page whatever its size: the rows carry the
-    count of every matching action (a window ``COUNT(*) OVER ()``). A page past the end, or not
-    a positive number, gets what ``Paginator.get_page`` gives (the last page, or the first)
-    with a count query and, when that page has rows, a second rows query."""
+    count of every matching action (a window ``COUNT(*) OVER ()``), and the query is compiled
+    once per process for each shape of reader and filters (:func:`_compiled_rows`). A page
+    past the end, or not a positive number, gets what ``Paginator.get_page`` gives (the last
+    page, or the first) with a count query and, when that page has rows, a second rows query."""
     from django.conf import settings
 
-    queryset = (
-        _actions_queryset(user=user, plan=plan, filters=filters, base=_action_rows())
-        .order_by("objective__axis__position", "objective__position", "position", "id")
-        .values_list(*_ROW_VALUES)
-    )
-    paginator = Paginator(queryset, per_page or settings.PAGE_SIZE)
+    filters = filters or ActionFilters()
+    per_page = per_page or settings.PAGE_SIZE
     number = _page_number(page)
-    values: list[tuple[Any, ...]] = []
+    access = _reader_access(user)
+    words = normalise_search_text(filters.text).split()
     if number is not None:
-        bottom = (number - 1) * paginator.per_page
-        counted = queryset.annotate(matching=Window(Count("id")))
-        values = list(counted[bottom : bottom + paginator.per_page])
-    if values:
-        paginator.count = values[0][-1]  # spares the count query
-        current = paginator.page(number)  # type: ignore[arg-type]
-    else:
-        current = paginator.get_page(page)
-        # An empty page has start_index() 0 (not 1): its rows are the empty slice, not [-1:0].
-        if current.end_index():
-            values = list(queryset[current.start_index() - 1 : current.end_index()])
+        compiled = _compiled_rows(_rows_shape(access, filters, words), router.db_for_read(Action))
+        if compiled is not None:
+            # The usual request: the query compiled once, this reader's and page's values bound.
+            values = compiled.rows(
+                _rows_values(access, plan.pk, filters, words),
+                extra=(per_page, (number - 1) * per_page),
+            )
+        else:
+            counted = _rows_queryset(access, plan.pk, filters, words).annotate(
+                matching=Window(Count("id"))
+            )
+            bottom = (number - 1) * per_page
+            values = list(counted[bottom : bottom + per_page])
+        if values:
+            return _row_page(values, number, per_page)
+    queryset = _rows_queryset(access, plan.pk, filters, words)
+    paginator: Paginator[Any] = Paginator(queryset, per_page)
+    current = paginator.get_page(page)
+    # An empty page has start_index() 0 (not 1): its rows are the empty slice, not [-1:0].
+    rows = []
+    if current.end_index():
+        rows = list(queryset[current.start_index() - 1 : current.end_index()])
+    current.object_list = _row_dicts(rows)
+    return current
+
+
+def action_row_page_for_plan_uid(
+    *,
+    user: AnyUser,
+    plan_uid: uuid.UUID,
+    filters: ActionFilters | None = None,
+    page: int | str = 1,
+    per_page: int | None = None,
+) -> Page[ActionRow | RedactedRow]:
+    """:func:`action_row_page_for_user` for the plan with ``plan_uid``; Http404 when the plan
+    is missing or hidden from the reader (as ``access_plan``).
+
+    A page with rows, the usual request, needs one query: the plan is looked up by the rows
+    query itself, with the reader's ``visible_to`` rule. Otherwise (no row: an empty plan, a
+    page past the end, or no such plan for this reader) the plan is looked up first."""
+    from django.conf import settings
+
+    from liptako.plans.permissions import access_plan
+
+    filters = filters or ActionFilters()
+    per_page = per_page or settings.PAGE_SIZE
+    number = _page_number(page)
+    access = _reader_access(user)
+    words = normalise_search_text(filters.text).split()
+    if number is not None:
+        shape = _rows_shape(access, filters, words, plan_by_uid=True)
+        compiled = _compiled_rows(shape, router.db_for_read(Action))
+        if compiled is not None:
+            values = compiled.rows(
+                _rows_values(access, plan_uid, filters, words),
+                extra=(per_page, (number - 1) * per_page),
+            )
+            if values:
+                return _row_page(values, number, per_page)
+    plan = access_plan(user, plan_uid, related=False)
+    return action_row_page_for_user(
+        user=user, plan=plan, filters=filters, page=page, per_page=per_page
+    )
+
+
+def _row_page(
+    values: list[tuple[Any, ...]], number: int, per_page: int
+) -> Page[ActionRow | RedactedRow]:
+    """Page ``number`` of the rows, ``values`` its rows each ending with the matching count."""
+    # Paginate a range as long as the count: no count query, no queryset cloned.
+    paginator: Paginator[Any] = Paginator(range(values[0][-1]), per_page)
+    current = paginator.page(number)
+    current.object_list = _row_dicts(values)
+    return current
+
+
+def _row_dicts(values: list[tuple[Any, ...]]) -> list[ActionRow | RedactedRow]:
+    """The API's rows from the rows query's tuples (hidden actions redacted)."""
     rows: list[ActionRow | RedactedRow] = []
     for (
         uid,
@@ -577,9 +884,9 @@ def action_row_page_for_user(
         rows.append(
             {
                 "redacted": False,
-                "uid": str(uid),
+                "uid": uid,
                 "code": code,
-                "objective": str(objective_uid),
+                "objective": objective_uid,
                 "position": position,
                 "title": title,
                 "lead_state": lead_state,
@@ -587,8 +894,8 @@ def action_row_page_for_user(
                 # As ``str(organisation)``.
                 "responsible_organisation": f"{name} ({acronym})" if acronym else name,
                 "responsible_organisation_id": organisation_id,
-                "start_date": date_text(start_date) or "",
-                "end_date": date_text(end_date) or "",
+                "start_date": start_date,
+                "end_date": end_date,
                 "budget_amount": decimal_text(budget_amount),
                 "budget_currency": budget_currency,
                 "priority": priority,
@@ -598,8 +905,7 @@ def action_row_page_for_user(
                 "open_comments": open_comments,
             }
         )
-    current.object_list = rows
-    return current
+    return rows
 
 
 def plan_tree_for_user(

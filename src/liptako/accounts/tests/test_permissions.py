@@ -70,17 +70,27 @@ def test_only_the_admin_manages_users(
     assert user.has_perm("accounts.manage_own_tokens")
 
 
-def test_access_reads_the_clearance_rank_and_memberships_in_two_queries(
+def test_access_reads_the_clearance_rank_and_memberships_in_one_query(
     expert_mli: User, aes: AllianceFixture, markings, django_assert_num_queries
 ) -> None:
     fresh = User.objects.get(pk=expert_mli.pk)  # clearance DR, expert for Mali
-    with django_assert_num_queries(2):  # the rank, the memberships
+    with django_assert_num_queries(1):  # the rank joined to the memberships
         access = fresh.access
     assert access.clearance_rank == markings["DR"].rank
     assert access.roles_by_state == {aes.mali.pk: frozenset({Role.EXPERT})}
     loaded = User.objects.select_related("clearance").get(pk=expert_mli.pk)
-    with django_assert_num_queries(1):  # the marking level is already there
+    with django_assert_num_queries(1):
         assert loaded.access.clearance_rank == markings["DR"].rank
+    # A user without memberships still gets their clearance (the join's empty side).
+    expert_mli.memberships.all().delete()
+    alone = User.objects.get(pk=expert_mli.pk)
+    with django_assert_num_queries(1):
+        assert alone.access.clearance_rank == markings["DR"].rank
+    assert alone.access.roles == frozenset()
+    # A clearance changed on the object but not saved yet is the one that counts.
+    changed = User.objects.get(pk=expert_mli.pk)
+    changed.clearance_id = markings["C"].pk
+    assert changed.access.clearance_rank == markings["C"].rank
     User.objects.filter(pk=expert_mli.pk).update(clearance=None)
     unset = User.objects.get(pk=expert_mli.pk)
     assert unset.access.clearance_rank == markings["NP"].rank  # the lowest level

@@ -24,9 +24,9 @@ TODAY = dt.datetime(2025, 10, 20, 10, tzinfo=dt.UTC)
 # reports, lines and actions (session and user, plan, periods, the four roll-ups in two
 # grouped queries, report matrix, the most overdue late actions, a page of the roadmap,
 # follow-ups, indicators, member states; the session is saved once a minute, not per request).
-DASHBOARD_QUERIES = 29
-STATE_DASHBOARD_QUERIES = 29
-ROLLUP_API_QUERIES = 9
+DASHBOARD_QUERIES = 28
+STATE_DASHBOARD_QUERIES = 28
+ROLLUP_API_QUERIES = 8
 
 
 def _accept(monitored, aes, secretariat, periods, statuses=None):

@@ -256,7 +256,7 @@ def test_htmx_history_restore_gets_the_full_page(client, small_plan, secretariat
 
 # The outline's queries, whatever the size of the plan (the children load on demand; their
 # counts come with the actions; the page's permission flags reuse the plan's access check).
-OUTLINE_QUERIES = 15
+OUTLINE_QUERIES = 14
 
 
 def _children_url(plan, item) -> str:
