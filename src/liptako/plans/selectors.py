@@ -742,13 +742,19 @@ def _rows_values(
     return values
 
 
-def _page_number(page: int | str) -> int | None:
-    """``page`` as a page number when it is a positive integer, else None."""
+# More rows than any plan holds: a page starting beyond is past the end, and its offset would
+# not fit the databases' 64-bit integers (SQLite refuses it, PostgreSQL fails on it).
+_MOST_ROWS = 2**31
+
+
+def _page_number(page: int | str, per_page: int) -> int | None:
+    """``page`` as a page number when it is a positive integer that could hold rows, else None
+    (the paginator then gives the first or the last page)."""
     try:
         number = int(page)
     except (TypeError, ValueError):
         return None
-    return number if number >= 1 else None
+    return number if number >= 1 and (number - 1) * per_page < _MOST_ROWS else None
 
 
 def action_row_page_for_user(
@@ -772,7 +778,7 @@ def action_row_page_for_user(
 
     filters = filters or ActionFilters()
     per_page = per_page or settings.PAGE_SIZE
-    number = _page_number(page)
+    number = _page_number(page, per_page)
     access = _reader_access(user)
     words = normalise_search_text(filters.text).split()
     if number is not None:
@@ -822,7 +828,7 @@ def action_row_page_for_plan_uid(
 
     filters = filters or ActionFilters()
     per_page = per_page or settings.PAGE_SIZE
-    number = _page_number(page)
+    number = _page_number(page, per_page)
     access = _reader_access(user)
     words = normalise_search_text(filters.text).split()
     if number is not None:
