@@ -599,7 +599,9 @@ _MOST_COMPILED_STATES = 16
 
 @dataclass(frozen=True)
 class _RowsShape:
-    """What the rows query's SQL depends on (the values it is run with aside)."""
+    """What the rows query's SQL depends on (the values it is run with aside): of the reader's
+    access, what ``visible_with`` reads to choose its conditions (sees content, sees every
+    member state, how many member states); of the filters, which are set."""
 
     reader: Literal["none", "all", "states"]
     states: int  # how many member states the reader belongs to ("states" only)
