@@ -8,12 +8,15 @@ give the services a ``data`` dict (``changes()``). Field definitions come from t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from liptako.alliance.models import MemberState, Organisation
@@ -241,22 +244,67 @@ class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])
 
 
+def _attributes(attrs: dict[str, Any]) -> str:
+    """HTML attributes as Django's ``attrs.html`` prints them: ``False`` leaves one out,
+    ``True`` prints its bare name."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class PrintedSelect(forms.Select):
+    """A ``<select>`` printed in Python, the same HTML as Django's templates: those include a
+    template per option, and the outline's four filters cost more to print that way than
+    the plan's axes and objectives (the outline is printed on every filter change). For
+    choices labelled with text (a number would not be localized). Each option ends with a
+    line break, as the file of Django's option template does."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        name_attribute = conditional_escape(widget["name"])
+        parts = [f'<select name="{name_attribute}"{_attributes(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                option_value = conditional_escape(str(option["value"]))
+                label = conditional_escape(option["label"])
+                parts.append(
+                    f'\n  <option value="{option_value}"{_attributes(option["attrs"])}>'
+                    f"{label}</option>\n"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return SafeString("".join(parts))
+
+
 class OutlineFilterForm(forms.Form):
-    axis = forms.ChoiceField(label=_("Axis"), required=False)
-    lead_state = forms.ChoiceField(label=_("Lead member state"), required=False)
-    partner_state = forms.ChoiceField(label=_("Partner member state"), required=False)
+    axis = forms.ChoiceField(label=_("Axis"), required=False, widget=PrintedSelect)
+    lead_state = forms.ChoiceField(
+        label=_("Lead member state"), required=False, widget=PrintedSelect
+    )
+    partner_state = forms.ChoiceField(
+        label=_("Partner member state"), required=False, widget=PrintedSelect
+    )
     priority = forms.ChoiceField(
         label=_("Priority"),
         required=False,
         choices=[("", _("All")), *list(Priority.choices)],
+        widget=PrintedSelect,
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
 
-    def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plan: Plan, axes: Sequence[Axis], **kwargs: Any) -> None:
+        """``axes``: the plan's, in plan order (``selectors.outline_axes``; the outline shows
+        them too)."""
         super().__init__(*args, **kwargs)
-        axes = (
-            Axis.objects.filter(plan=plan).order_by("position", "id").only("uid", "code", "title")
-        )
         self.fields["axis"].choices = [("", _("All"))] + [  # type: ignore[attr-defined]
             (str(axis.uid), f"{axis.code} {axis.title}") for axis in axes
         ]

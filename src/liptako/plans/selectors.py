@@ -10,12 +10,14 @@ are left out instead of redacted.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache, lru_cache, partial
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
@@ -92,10 +94,6 @@ class ActionNode:
     indicators: list[Indicator] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
     open_comments: int = 0
-    # How many indicators and milestones the action holds: set whether or not the lists above
-    # are loaded (``plan_tree_for_user(..., with_children=False)`` counts without loading).
-    indicator_count: int = 0
-    milestone_count: int = 0
     is_redacted: ClassVar[bool] = False
 
     @property
@@ -107,20 +105,47 @@ class ActionNode:
         return self.action.classification
 
 
+@dataclass(frozen=True, slots=True)
+class OutlineAction:
+    """A visible action as the outline and the roadmap show it: one row of the actions' query
+    (:func:`plan_outline_for_user`), with its counts, rather than an ``Action`` instance and its
+    loaded relations: building those took four more queries and most of the outline's selector
+    (docs/decisions/0231)."""
+
+    uid: uuid.UUID
+    code: str
+    title: str
+    classification: MarkingLevel
+    lead_state_code: str
+    partner_state_codes: list[str]  # sorted
+    organisation: str  # as ``str(organisation)``; "" when the action names none
+    start_date: dt.date
+    end_date: dt.date
+    budget_amount: Decimal | None
+    budget_currency: str
+    priority: str
+    open_comments: int
+    indicator_count: int
+    milestone_count: int
+    is_redacted: ClassVar[bool] = False
+
+
 ActionEntry = ActionNode | RedactedAction
+OutlineEntry = OutlineAction | RedactedAction
+EntryT = TypeVar("EntryT", ActionEntry, OutlineEntry)
 
 
 @dataclass
-class ObjectiveNode:
+class ObjectiveNode(Generic[EntryT]):
     objective: Objective
-    actions: list[ActionEntry] = field(default_factory=list)
+    actions: list[EntryT] = field(default_factory=list)
     open_comments: int = 0
 
 
 @dataclass
-class AxisNode:
+class AxisNode(Generic[EntryT]):
     axis: Axis
-    objectives: list[ObjectiveNode] = field(default_factory=list)
+    objectives: list[ObjectiveNode[EntryT]] = field(default_factory=list)
     open_comments: int = 0
 
 
@@ -145,14 +170,14 @@ class ActionFilters:
 
 
 @dataclass
-class PlanTree:
+class PlanTree(Generic[EntryT]):
     plan: Plan
-    axes: list[AxisNode]
+    axes: list[AxisNode[EntryT]]
     filters: ActionFilters
     open_comments: int = 0  # on the plan itself
 
     @property
-    def actions(self) -> list[ActionEntry]:
+    def actions(self) -> list[EntryT]:
         return [a for axis in self.axes for o in axis.objectives for a in o.actions]
 
 
@@ -334,36 +359,29 @@ def attach_action_relations(actions: Sequence[Action], plan: Plan) -> dict[int, 
 
 
 def _nodes(
-    actions: Sequence[Action],
-    plan: Plan,
-    counts: dict[uuid.UUID, int],
-    *,
-    with_children: bool = True,
+    actions: Sequence[Action], plan: Plan, counts: dict[uuid.UUID, int]
 ) -> list[ActionEntry]:
     """Entries for ``actions`` (of ``plan``, in the order given): relations, indicators and
-    milestones loaded for the visible ones. Without ``with_children``, the actions come with
-    their ``indicator_count`` and ``milestone_count`` annotated (:func:`_with_child_counts`)
-    and the lists stay empty."""
+    milestones loaded for the visible ones."""
     visible = [action for action in actions if getattr(action, "is_visible", False)]
     markings = attach_action_relations(visible, plan)
     ids = {action.pk for action in visible}
     indicators: dict[int, list[Indicator]] = defaultdict(list)
     milestones: dict[int, list[Milestone]] = defaultdict(list)
-    if with_children:
-        for indicator in (
-            Indicator.objects.filter(plan=plan)
-            .defer("created_at", "updated_at")
-            .order_by("position", "id")
-        ):
-            if indicator.action_id in ids:
-                indicators[indicator.action_id].append(indicator)
-        for milestone in (
-            Milestone.objects.filter(plan=plan)
-            .defer("created_at", "updated_at")
-            .order_by("position", "id")
-        ):
-            if milestone.action_id in ids:
-                milestones[milestone.action_id].append(milestone)
+    for indicator in (
+        Indicator.objects.filter(plan=plan)
+        .defer("created_at", "updated_at")
+        .order_by("position", "id")
+    ):
+        if indicator.action_id in ids:
+            indicators[indicator.action_id].append(indicator)
+    for milestone in (
+        Milestone.objects.filter(plan=plan)
+        .defer("created_at", "updated_at")
+        .order_by("position", "id")
+    ):
+        if milestone.action_id in ids:
+            milestones[milestone.action_id].append(milestone)
     entries: list[ActionEntry] = []
     for action in actions:
         if action.pk not in ids:
@@ -374,25 +392,15 @@ def _nodes(
                 )
             )
             continue
-        node = ActionNode(action=action, open_comments=counts.get(action.uid, 0))
-        if with_children:
-            node.indicators = indicators[action.pk]
-            node.milestones = milestones[action.pk]
-            node.indicator_count = len(node.indicators)
-            node.milestone_count = len(node.milestones)
-        else:
-            node.indicator_count = action.indicator_count  # type: ignore[attr-defined]
-            node.milestone_count = action.milestone_count  # type: ignore[attr-defined]
-        entries.append(node)
+        entries.append(
+            ActionNode(
+                action=action,
+                indicators=indicators[action.pk],
+                milestones=milestones[action.pk],
+                open_comments=counts.get(action.uid, 0),
+            )
+        )
     return entries
-
-
-def _with_child_counts(actions: QuerySet[Action]) -> QuerySet[Action]:
-    """``actions`` with how many indicators and milestones each holds (``indicator_count``,
-    ``milestone_count``), counted in the same query."""
-    return actions.annotate(
-        indicator_count=_count_of(Indicator), milestone_count=_count_of(Milestone)
-    )
 
 
 def open_comment_counts(*, plan: Plan) -> dict[uuid.UUID, int]:
@@ -917,31 +925,45 @@ def _row_dicts(values: list[tuple[Any, ...]]) -> list[ActionRow | RedactedRow]:
 
 
 def plan_tree_for_user(
-    *,
-    user: AnyUser,
-    plan: Plan,
-    filters: ActionFilters | None = None,
-    with_children: bool = True,
-) -> PlanTree:
+    *, user: AnyUser, plan: Plan, filters: ActionFilters | None = None
+) -> PlanTree[ActionEntry]:
     """The plan's axes → objectives → actions (with indicators and milestones) for ``user``.
 
-    Ten queries whatever the size of the plan, eight with ``with_children=False``, which
-    leaves the actions' indicator and milestone lists empty and only counts them, in the
-    actions' query (``indicator_count``, ``milestone_count``): the outline loads them when an
-    action opens. With active filters, objectives without a matching action and axes without
-    such objectives are left out.
+    Ten queries whatever the size of the plan. With active filters, objectives without a
+    matching action and axes without such objectives are left out.
     """
     filters = filters or ActionFilters()
-    axes = list(Axis.objects.filter(plan=plan).order_by("position", "id"))
-    objectives = list(Objective.objects.filter(plan=plan).order_by("position", "id"))
-    queryset = _actions_queryset(user=user, plan=plan, filters=filters).order_by("position", "id")
-    actions = list(queryset if with_children else _with_child_counts(queryset))
+    actions = list(
+        _actions_queryset(user=user, plan=plan, filters=filters).order_by("position", "id")
+    )
     counts = open_comment_counts(plan=plan)
-    entries = _nodes(actions, plan, counts, with_children=with_children)
+    entries = _nodes(actions, plan, counts)
     by_objective: dict[int, list[ActionEntry]] = defaultdict(list)
     for action, entry in zip(actions, entries, strict=True):
         by_objective[action.objective_id].append(entry)
-    objectives_by_axis: dict[int, list[ObjectiveNode]] = defaultdict(list)
+    return _tree(
+        plan=plan,
+        filters=filters,
+        axes=list(Axis.objects.filter(plan=plan).order_by("position", "id")),
+        objectives=Objective.objects.filter(plan=plan).order_by("position", "id"),
+        by_objective=by_objective,
+        counts=counts,
+    )
+
+
+def _tree(
+    *,
+    plan: Plan,
+    filters: ActionFilters,
+    axes: Sequence[Axis],
+    objectives: Iterable[Objective],
+    by_objective: dict[int, list[EntryT]],
+    counts: dict[uuid.UUID, int],
+) -> PlanTree[EntryT]:
+    """The plan's ``axes`` and ``objectives`` (in plan order) around the entries of each
+    objective's actions; with active filters, the objectives without entries and the axes
+    without such objectives are left out."""
+    objectives_by_axis: dict[int, list[ObjectiveNode[EntryT]]] = defaultdict(list)
     for objective in objectives:
         matched = by_objective.get(objective.pk, [])
         if filters.is_active and not matched:
@@ -962,6 +984,132 @@ def plan_tree_for_user(
     ]
     return PlanTree(
         plan=plan, axes=axis_nodes, filters=filters, open_comments=counts.get(plan.uid, 0)
+    )
+
+
+@cache
+def _outline_rows() -> QuerySet[Action]:
+    """Every action with what an outline row shows of its relations annotated (lead state
+    code, organisation, partner state codes) and its indicator and milestone counts. Built
+    once per process, as :func:`_action_rows`; every use chains a copy of it."""
+    return Action.objects.annotate(
+        lead_state_code=F("lead_state__code"),
+        organisation_name=F("responsible_organisation__name"),
+        organisation_acronym=F("responsible_organisation__acronym"),
+        partner_codes=_state_codes_of(Action.partner_states.through),
+        indicator_count=_count_of(Indicator),
+        milestone_count=_count_of(Milestone),
+    )
+
+
+# What the outline and the roadmap show of an axis or an objective (their rows, their labels).
+_OUTLINE_ITEM_FIELDS = ("uid", "code", "title")
+
+# The columns of an outline row, read as tuples: unpacked in this order below.
+_OUTLINE_VALUES = (
+    "objective_id",
+    "is_visible",
+    "code",
+    "classification_id",
+    "uid",
+    "title",
+    "lead_state_code",
+    "partner_codes",
+    "organisation_name",
+    "organisation_acronym",
+    "start_date",
+    "end_date",
+    "budget_amount",
+    "budget_currency",
+    "priority",
+    "indicator_count",
+    "milestone_count",
+)
+
+
+def outline_axes(*, plan: Plan) -> list[Axis]:
+    """The plan's axes in plan order, with what the outline and its filter form show of them:
+    the outline page reads them once for both (:func:`plan_outline_for_user`'s ``axes``)."""
+    return list(
+        Axis.objects.filter(plan=plan).order_by("position", "id").only(*_OUTLINE_ITEM_FIELDS)
+    )
+
+
+def plan_outline_for_user(
+    *,
+    user: AnyUser,
+    plan: Plan,
+    filters: ActionFilters | None = None,
+    axes: Sequence[Axis] | None = None,
+) -> PlanTree[OutlineEntry]:
+    """The plan's axes → objectives → actions as the outline and the roadmap show them: the
+    tree of :func:`plan_tree_for_user` (same scope, filters and redaction), but each visible
+    action an :class:`OutlineAction` counting its indicators and milestones, which the
+    outline loads when an action is opened (docs/decisions/0054, 0231).
+
+    Five queries whatever the size of the plan: the actions (one row each, relations joined
+    or aggregated in SQL), the marking levels, the open comment counts, the axes and the
+    objectives; four when the caller gives the plan's ``axes`` (:func:`outline_axes`).
+    """
+    filters = filters or ActionFilters()
+    rows = (
+        _actions_queryset(user=user, plan=plan, filters=filters, base=_outline_rows())
+        .order_by("position", "id")
+        .values_list(*_OUTLINE_VALUES)
+    )
+    markings = {level.pk: level for level in MarkingLevel.objects.all()}
+    counts = open_comment_counts(plan=plan)
+    by_objective: dict[int, list[OutlineEntry]] = defaultdict(list)
+    for objective_id, is_visible, code, marking_id, *fields in rows:
+        if not is_visible:
+            by_objective[objective_id].append(
+                RedactedAction(code=code, classification=markings[marking_id])
+            )
+            continue
+        (
+            uid,
+            title,
+            lead_state_code,
+            partner_codes,
+            name,
+            acronym,
+            start_date,
+            end_date,
+            budget_amount,
+            budget_currency,
+            priority,
+            indicator_count,
+            milestone_count,
+        ) = fields
+        by_objective[objective_id].append(
+            OutlineAction(
+                uid=uid,
+                code=code,
+                title=title,
+                classification=markings[marking_id],
+                lead_state_code=lead_state_code,
+                partner_state_codes=_split_codes(partner_codes),
+                # As ``str(organisation)``; no name: no organisation (the join's empty side).
+                organisation=(f"{name} ({acronym})" if acronym else name) if name else "",
+                start_date=start_date,
+                end_date=end_date,
+                budget_amount=budget_amount,
+                budget_currency=budget_currency,
+                priority=priority,
+                open_comments=counts.get(uid, 0),
+                indicator_count=indicator_count,
+                milestone_count=milestone_count,
+            )
+        )
+    return _tree(
+        plan=plan,
+        filters=filters,
+        axes=outline_axes(plan=plan) if axes is None else axes,
+        objectives=Objective.objects.filter(plan=plan)
+        .order_by("position", "id")
+        .only("axis_id", *_OUTLINE_ITEM_FIELDS),
+        by_objective=by_objective,
+        counts=counts,
     )
 
 

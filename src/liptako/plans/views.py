@@ -192,9 +192,10 @@ def plan_detail(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
     when an action is opened (:func:`item_detail`, ``?partie=enfants``), see
     docs/decisions/0054."""
     plan = access_plan(request.user, plan_uid)
-    form = OutlineFilterForm(request.GET or None, plan=plan)
-    tree = selectors.plan_tree_for_user(
-        user=request.user, plan=plan, filters=_filters(form), with_children=False
+    axes = selectors.outline_axes(plan=plan)
+    form = OutlineFilterForm(request.GET or None, plan=plan, axes=axes)
+    tree = selectors.plan_outline_for_user(
+        user=request.user, plan=plan, filters=_filters(form), axes=axes
     )
     context = {
         "plan": plan,
@@ -829,7 +830,9 @@ def plan_import(request: HttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
 # --- Roadmap ---------------------------------------------------------------------------------
 
 
-def roadmap_entries(tree: selectors.PlanTree, year: int) -> list[RoadmapEntry]:
+def roadmap_entries(
+    tree: selectors.PlanTree[selectors.OutlineEntry], year: int
+) -> list[RoadmapEntry]:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     entries = []
     for axis_node in tree.axes:
@@ -846,17 +849,16 @@ def roadmap_entries(tree: selectors.PlanTree, year: int) -> list[RoadmapEntry]:
                         )
                     )
                     continue
-                action = entry.action
-                if action.end_date < first or action.start_date > last:
+                if entry.end_date < first or entry.start_date > last:
                     continue
                 entries.append(
                     RoadmapEntry(
                         axis=label,
-                        code=action.code,
-                        title=action.title,
-                        lead_state=action.lead_state.code,
-                        start=action.start_date,
-                        end=action.end_date,
+                        code=entry.code,
+                        title=entry.title,
+                        lead_state=entry.lead_state_code,
+                        start=entry.start_date,
+                        end=entry.end_date,
                     )
                 )
     return entries
@@ -905,7 +907,8 @@ def roadmap(request: HttpRequest, plan_uid: uuid.UUID, year: int) -> HttpRespons
     plan = access_plan(request.user, plan_uid)
     if not (plan.period_start.year - 1 <= year <= plan.period_end.year + 1):
         raise Http404
-    form = OutlineFilterForm(request.GET or None, plan=plan)
+    axes = selectors.outline_axes(plan=plan)
+    form = OutlineFilterForm(request.GET or None, plan=plan, axes=axes)
     filters = _filters(form)
     adopted = selectors.adopted_version_for_user(user=request.user, plan=plan)
     shows_draft = adopted is None or request.GET.get("version") == DRAFT_PARAMETER
@@ -920,8 +923,8 @@ def roadmap(request: HttpRequest, plan_uid: uuid.UUID, year: int) -> HttpRespons
         for code in codes:
             raise_page_marking(request, levels.get(code))
     else:
-        tree = selectors.plan_tree_for_user(
-            user=request.user, plan=plan, filters=filters, with_children=False
+        tree = selectors.plan_outline_for_user(
+            user=request.user, plan=plan, filters=filters, axes=axes
         )
         entries = roadmap_entries(tree, year)
         raise_page_marking(request, plan.classification)

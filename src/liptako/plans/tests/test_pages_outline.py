@@ -7,9 +7,11 @@ import re
 from datetime import date
 
 import pytest
+from django import forms
 from django.test import Client
 
 from liptako.plans import services
+from liptako.plans.forms import PrintedSelect
 from liptako.plans.models import Plan
 from liptako.plans.tests.conftest import make_actions
 
@@ -135,6 +137,21 @@ def test_outline_filters_by_lead_state_and_text(client, small_plan, secretariat)
     assert "Cursus confidentiel" not in text
 
 
+@pytest.mark.parametrize("value", [None, "", "MLI", "g2", 3, "a<b"])
+def test_the_filters_print_their_selects_as_django_does(value):
+    choices = [
+        ("", "Tous"),
+        ("a<b", 'Dit "x" & <y>'),
+        ("MLI", "Mali"),
+        ("Groupe", [("g1", "Un"), ("g2", "Deux")]),
+        (3, "Trois"),
+    ]
+    attrs = {"id": "id_state", "class": "wide", "disabled": True, "hidden": False}
+    assert PrintedSelect(choices=choices).render("state", value, attrs) == forms.Select(
+        choices=choices
+    ).render("state", value, attrs)
+
+
 def test_outline_filters_answer_an_htmx_request_with_the_fragment(client, small_plan, secretariat):
     response = page(
         client,
@@ -255,8 +272,10 @@ def test_htmx_history_restore_gets_the_full_page(client, small_plan, secretariat
 # --- Light outline: indicators and milestones load when an action is opened -----------------
 
 # The outline's queries, whatever the size of the plan (the children load on demand; their
-# counts come with the actions; the page's permission flags reuse the plan's access check).
-OUTLINE_QUERIES = 14
+# counts, the member state codes and the organisation come with the actions' rows; the axes are
+# read once for the outline and its filters; the page's permission flags reuse the plan's access
+# check).
+OUTLINE_QUERIES = 10
 
 
 def _children_url(plan, item) -> str:

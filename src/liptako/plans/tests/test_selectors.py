@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from liptako.alliance import services as alliance_services
 from liptako.plans import services
 from liptako.plans.exceptions import ItemNotFound
 from liptako.plans.selectors import (
     ActionFilters,
+    OutlineAction,
     RedactedAction,
     action_list_for_user,
     action_row_page_for_user,
+    outline_axes,
     plan_document_for_user,
     plan_list_for_user,
+    plan_outline_for_user,
     plan_tree_for_user,
     version_document_for_user,
     version_for_user,
@@ -215,3 +221,109 @@ def test_the_tree_takes_the_same_number_of_queries_for_10_and_300_actions(
         tree = plan_tree_for_user(user=expert_mli, plan=plan)
     assert len(tree.actions) == 313
     assert sum(1 for a in tree.actions if a.is_redacted) == 32
+
+
+def _shape(tree) -> list[tuple[str, list[tuple[str, list[tuple[str, bool, str]]]]]]:
+    """Axes, objectives and actions (code, redacted, marking) of a tree or an outline."""
+    return [
+        (
+            axis_node.axis.code,
+            [
+                (
+                    node.objective.code,
+                    [(e.code, e.is_redacted, e.classification.code) for e in node.actions],
+                )
+                for node in axis_node.objectives
+            ],
+        )
+        for axis_node in tree.axes
+    ]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ActionFilters(),
+        ActionFilters(priority="medium"),
+        ActionFilters(lead_state="BFA"),
+        ActionFilters(partner_state="NER"),
+        ActionFilters(text="frequences"),
+    ],
+)
+def test_the_outline_scopes_filters_and_redacts_as_the_tree(
+    small_plan, secretariat, expert_mli, observer, filters
+):
+    for user in (secretariat, expert_mli, observer):
+        outline = plan_outline_for_user(user=user, plan=small_plan.plan, filters=filters)
+        tree = plan_tree_for_user(user=user, plan=small_plan.plan, filters=filters)
+        assert _shape(outline) == _shape(tree), (user, filters)
+
+
+def test_the_outline_axis_filter_keeps_redacted_actions(small_plan, observer):
+    filters = ActionFilters(axis=small_plan.axis2.uid)
+    outline = plan_outline_for_user(user=observer, plan=small_plan.plan, filters=filters)
+    assert _shape(outline) == [("A2", [("O2.1", [("A2.1.1", True, "C")])])]
+    assert isinstance(outline.actions[0], RedactedAction)
+
+
+def test_an_outline_row_carries_what_the_row_shows(small_plan, secretariat, expert_mli, aes):
+    action = small_plan.action_np
+    organisation = alliance_services.organisation_create(
+        actor=secretariat,
+        alliance=aes.alliance,
+        kind="ministry",
+        name="Ministère de la Défense",
+        acronym="MD",
+        member_state=aes.mali,
+    )
+    services.action_update(
+        action=action,
+        actor=secretariat,
+        lock_version=action.lock_version,
+        data={"responsible_organisation": organisation},
+    )
+    services.comment_add(
+        plan=small_plan.plan, actor=expert_mli, item_uid=action.uid, body="À revoir"
+    )
+    outline = plan_outline_for_user(user=expert_mli, plan=small_plan.plan)
+    row = outline.axes[0].objectives[0].actions[0]
+    assert isinstance(row, OutlineAction)
+    assert (row.uid, row.code, row.title) == (action.uid, "A1.1.1", action.title)
+    assert row.lead_state_code == "MLI"
+    assert row.partner_state_codes == ["BFA", "NER"]
+    assert row.organisation == "Ministère de la Défense (MD)"
+    assert (row.budget_amount, row.budget_currency) == (Decimal("1250000"), "XOF")
+    assert (row.start_date, row.end_date) == (action.start_date, action.end_date)
+    assert row.priority == action.priority
+    assert row.classification.code == "NP"
+    assert (row.indicator_count, row.milestone_count, row.open_comments) == (1, 1, 1)
+    other = outline.axes[0].objectives[0].actions[1]
+    assert isinstance(other, OutlineAction)
+    assert (other.organisation, other.partner_state_codes) == ("", [])
+    assert (other.indicator_count, other.milestone_count, other.open_comments) == (0, 0, 0)
+
+
+def test_the_outline_takes_the_same_number_of_queries_for_10_and_300_actions(
+    small_plan, expert_mli, django_assert_num_queries
+):
+    plan = small_plan.plan
+    make_actions(plan, small_plan.objective12, 10)
+    expert_mli.access  # noqa: B018 (memberships are loaded once per request)
+    # The actions, the marking levels, the open comment counts, the axes, the objectives.
+    with django_assert_num_queries(5):
+        plan_outline_for_user(user=expert_mli, plan=plan)
+    make_actions(plan, small_plan.objective21, 300)
+    with django_assert_num_queries(5):
+        outline = plan_outline_for_user(user=expert_mli, plan=plan)
+    axes = outline_axes(plan=plan)
+    with django_assert_num_queries(4):  # the axes given
+        assert _shape(plan_outline_for_user(user=expert_mli, plan=plan, axes=axes)) == _shape(
+            outline
+        )
+    assert len(outline.actions) == 313
+    assert sum(1 for a in outline.actions if a.is_redacted) == 32
+    assert all(
+        (entry.indicator_count, entry.milestone_count) == (1, 1)
+        for entry in outline.actions
+        if isinstance(entry, OutlineAction) and entry.code.startswith("B")
+    )
