@@ -615,6 +615,8 @@ class _RowsShape:
     states: int  # how many member states the reader belongs to ("states" only)
     # The plan given by its uid (looked up in the same query, if the reader may see it), not id.
     plan_by_uid: bool
+    # The outline's rows (plan_outline_for_user), not the API list's (a page, with its count).
+    outline: bool
     axis: bool
     lead_state: bool
     partner_state: bool
@@ -629,6 +631,7 @@ def _rows_shape(
     words: Sequence[str],
     *,
     plan_by_uid: bool = False,
+    outline: bool = False,
 ) -> _RowsShape | None:
     """The shape of this reader's and these filters' rows query, None when not compiled."""
     reader: Literal["none", "all", "states"]
@@ -646,6 +649,7 @@ def _rows_shape(
         reader=reader,
         states=states,
         plan_by_uid=plan_by_uid,
+        outline=outline,
         axis=filters.axis is not None,
         lead_state=bool(filters.lead_state),
         partner_state=bool(filters.partner_state),
@@ -665,7 +669,8 @@ def _word_slot(index: int) -> str:
 
 @lru_cache(maxsize=256)
 def _compiled_rows(shape: _RowsShape | None, using: str) -> CompiledQuery | None:
-    """The rows query of ``shape`` compiled once per process (None: use the ORM each time).
+    """The rows query of ``shape`` (the API list's or the outline's) compiled once per
+    process (None: use the ORM each time).
 
     Built by the same functions as every other list of actions, with markers for the plan,
     the reader's rank and member states and the filters' values."""
@@ -701,7 +706,14 @@ def _compiled_rows(shape: _RowsShape | None, using: str) -> CompiledQuery | None
             Plan.objects.visible_with(access).filter(uid=_PLAN_UID_MARKER).values("pk")[:1]
         )
         slots = [Slot("plan_uid", _PLAN_UID_MARKER, uid_value)]
-    queryset = _rows_queryset(access, plan, filters, words).annotate(matching=Window(Count("id")))
+    suffix = ""
+    if shape.outline:
+        queryset = _outline_queryset(access, plan, filters, words)
+    else:
+        queryset = _rows_queryset(access, plan, filters, words).annotate(
+            matching=Window(Count("id"))
+        )
+        suffix = " LIMIT %s OFFSET %s"  # the page's
     if access is not None:
         slots.append(Slot("rank", _RANK_MARKER))
         slots += [Slot(_state_slot(i), _STATE_MARKER + i) for i in range(shape.states)]
@@ -717,7 +729,7 @@ def _compiled_rows(shape: _RowsShape | None, using: str) -> CompiledQuery | None
         for i, word in enumerate(words)
     ]
     try:
-        return CompiledQuery(queryset, slots, using=using, suffix=" LIMIT %s OFFSET %s")
+        return CompiledQuery(queryset, slots, using=using, suffix=suffix)
     except NotCompilable:
         return None
 
@@ -1027,6 +1039,19 @@ _OUTLINE_VALUES = (
 )
 
 
+def _outline_queryset(
+    access: Access | None, plan_id: int | Subquery, filters: ActionFilters, words: Sequence[str]
+) -> QuerySet[Action, tuple[Any, ...]]:
+    """The rows of :func:`plan_outline_for_user`, in position order, as tuples."""
+    return (
+        _actions_for(
+            access=access, plan_id=plan_id, filters=filters, words=words, base=_outline_rows()
+        )
+        .order_by("position", "id")
+        .values_list(*_OUTLINE_VALUES)
+    )
+
+
 def outline_axes(*, plan: Plan) -> list[Axis]:
     """The plan's axes in plan order, with what the outline and its filter form show of them:
     the outline page reads them once for both (:func:`plan_outline_for_user`'s ``axes``)."""
@@ -1052,10 +1077,15 @@ def plan_outline_for_user(
     objectives; four when the caller gives the plan's ``axes`` (:func:`outline_axes`).
     """
     filters = filters or ActionFilters()
-    rows = (
-        _actions_queryset(user=user, plan=plan, filters=filters, base=_outline_rows())
-        .order_by("position", "id")
-        .values_list(*_OUTLINE_VALUES)
+    access = _reader_access(user)
+    words = normalise_search_text(filters.text).split()
+    compiled = _compiled_rows(
+        _rows_shape(access, filters, words, outline=True), router.db_for_read(Action)
+    )
+    rows: Iterable[tuple[Any, ...]] = (
+        compiled.rows(_rows_values(access, plan.pk, filters, words))
+        if compiled is not None
+        else _outline_queryset(access, plan.pk, filters, words)
     )
     markings = {level.pk: level for level in MarkingLevel.objects.all()}
     counts = open_comment_counts(plan=plan)

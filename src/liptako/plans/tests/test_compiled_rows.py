@@ -1,7 +1,8 @@
-"""The API's list of actions compiled once per shape gives what the ORM gives, for every reader.
+"""The action lists compiled once per shape give what the ORM gives, for every reader.
 
-``action_row_page_for_user`` runs a query compiled once per process for each shape of reader
-and filters (liptako.core.compiled); these tests compare it, reader by reader and filter by
+``action_row_page_for_user`` (the API's list) and ``plan_outline_for_user`` (the outline and
+the roadmap) run a query compiled once per process for each shape of reader and filters
+(liptako.core.compiled); these tests compare them, reader by reader and filter by
 filter, with the same query built by the ORM on each call, and check that the plan looked up
 inside the rows query keeps ``access_plan``'s 404.
 """
@@ -21,6 +22,7 @@ from liptako.plans.selectors import (
     ActionFilters,
     action_row_page_for_plan_uid,
     action_row_page_for_user,
+    plan_outline_for_user,
 )
 from liptako.plans.tests.conftest import make_actions
 from liptako.testing import make_user
@@ -109,8 +111,29 @@ def test_the_usual_shapes_are_compiled(plan, readers):
         for filter_name, filters in FILTERS.items():
             filters = filters or ActionFilters(axis=plan.axis1.uid)
             words = selectors.normalise_search_text(filters.text).split()
-            shape = selectors._rows_shape(access, filters, words)
-            assert selectors._compiled_rows(shape, using) is not None, (name, filter_name)
+            for outline in (False, True):
+                shape = selectors._rows_shape(access, filters, words, outline=outline)
+                assert selectors._compiled_rows(shape, using) is not None, (name, filter_name)
+
+
+@pytest.mark.parametrize("filter_name", FILTERS)
+def test_the_compiled_outline_is_the_orm_outline_for_every_reader_and_filter(
+    plan, readers, filter_name, monkeypatch
+):
+    filters = FILTERS[filter_name] or ActionFilters(axis=plan.axis1.uid)
+
+    def outline(reader):
+        tree = plan_outline_for_user(user=reader, plan=plan.plan, filters=filters)
+        return [
+            (axis.axis.code, [(o.objective.code, o.actions) for o in axis.objectives])
+            for axis in tree.axes
+        ]
+
+    for name, reader in readers.items():
+        compiled = outline(reader)
+        with monkeypatch.context() as patched:
+            patched.setattr(selectors, "_compiled_rows", lambda shape, using: None)
+            assert compiled == outline(reader), name
 
 
 def test_a_reader_sees_the_same_rows_whatever_reader_was_compiled_first(plan, readers):
