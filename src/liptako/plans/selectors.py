@@ -532,10 +532,10 @@ class IsoDate(Func):
 
 @cache
 def _action_rows() -> QuerySet[Action]:
-    """Every action with the joined columns, the member state codes and the open comment count
-    of a list row annotated: the part of the rows query that depends on neither the reader nor
-    the plan. Built once per process (resolving these expressions cost more than running the
-    query); never evaluated itself, every use chains a copy of it."""
+    """Every action with the joined columns, the partner state codes and the open comment
+    count of a list row annotated: the part of the rows query that depends on neither the
+    reader nor the plan. Built once per process; never evaluated itself, every use chains a
+    copy of it."""
     return Action.objects.annotate(
         uid_text=UuidText("uid"),
         objective_uid=UuidText("objective__uid"),
@@ -547,7 +547,6 @@ def _action_rows() -> QuerySet[Action]:
         organisation_acronym=F("responsible_organisation__acronym"),
         open_comments=_open_comments_of_action(),
         partner_codes=_state_codes_of(Action.partner_states.through),
-        releasable_codes=_state_codes_of(Action.releasable_to.through),
     )
 
 
@@ -580,10 +579,19 @@ def _rows_queryset(
     access: Access | None, plan_id: int | Subquery, filters: ActionFilters, words: Sequence[str]
 ) -> QuerySet[Action, tuple[Any, ...]]:
     """The list rows of :func:`action_row_page_for_user`, in plan order, as tuples."""
+    # Most actions are releasable to every member state: the codes are looked for only for
+    # the plan's actions that have some (a set computed once per query). Looked for on every
+    # row, PostgreSQL scanned the small link table once per action (0.6 ms of a 1.3 ms query).
+    through = Action.releasable_to.through
+    restricted = through.objects.filter(action__plan_id=plan_id).values("action_id")
+    releasable_codes = Case(
+        When(pk__in=restricted, then=_state_codes_of(through)), output_field=CharField()
+    )
     return (
         _actions_for(
             access=access, plan_id=plan_id, filters=filters, words=words, base=_action_rows()
         )
+        .annotate(releasable_codes=releasable_codes)
         .order_by("objective__axis__position", "objective__position", "position", "id")
         .values_list(*_ROW_VALUES)
     )

@@ -194,3 +194,12 @@ def test_a_page_far_past_the_end_gives_the_last_page(plan, readers, page):
     by_id = action_row_page_for_user(user=secretariat, plan=plan.plan, page=page, per_page=4)
     assert by_uid.number == by_id.number == 4  # 14 actions, 4 per page
     assert by_uid.object_list == by_id.object_list != []
+
+
+def test_each_row_lists_the_member_states_its_action_is_releasable_to(plan, readers):
+    rows = action_row_page_for_user(user=readers["secretariat"], plan=plan.plan).object_list
+    releasable = {row["code"]: row["releasable_to"] for row in rows}
+    assert releasable.pop(plan.action_np.code) == ["BFA"]
+    assert releasable.pop(plan.action_c.code) == ["MLI", "NER"]
+    assert sorted(releasable.values()).count(["NER"]) == 1  # one of the made actions
+    assert all(codes in ([], ["NER"]) for codes in releasable.values())
