@@ -158,14 +158,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # DATABASE_PREPARED_STATEMENTS=0 behind a pooler that cannot keep prepared statements
 # (PgBouncer in transaction mode before 1.21).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})
-    if DATABASE_PREPARED_STATEMENTS:
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 0
-        options = DATABASES["default"]["OPTIONS"].get("options", "")
-        DATABASES["default"]["OPTIONS"]["options"] = (
-            f"{options} -c plan_cache_mode=force_generic_plan".strip()
-        )
+if DATABASE_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].startswith(
+    "django.db.backends.postgresql"
+):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["prepare_threshold"] = 0
+    _generic_plans = "-c plan_cache_mode=force_generic_plan"
+    _options["options"] = f"{_options.get('options', '')} {_generic_plans}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

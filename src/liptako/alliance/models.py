@@ -167,7 +167,13 @@ class Organisation(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+        return self.label(self.name, self.acronym)
+
+    @staticmethod
+    def label(name: str, acronym: str) -> str:
+        """How an organisation is named in lists: "Ministère de la Défense (MD)"; for the
+        callers that read the two columns rather than the object."""
+        return f"{name} ({acronym})" if acronym else name
 
     def get_absolute_url(self) -> str:
         return reverse("alliance:organisation", kwargs={"pk": self.pk})

@@ -60,7 +60,6 @@ class CompiledQuery:
     def __init__(
         self, queryset: QuerySet[Any], slots: Sequence[Slot], *, using: str, suffix: str = ""
     ) -> None:
-        connection = connections[using]
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         self.using = using
@@ -83,7 +82,7 @@ class CompiledQuery:
         # The ORM's conversions of database values (dates and UUIDs read from SQLite…).
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self.converters = compiler.get_converters(fields)
-        self.vendor = connection.vendor
+        self.compiler = compiler
 
     def bind(self, values: dict[str, Any], extra: Iterable[Any] = ()) -> list[Any]:
         params = list(self.params)
@@ -94,20 +93,10 @@ class CompiledQuery:
         return params
 
     def rows(self, values: dict[str, Any], extra: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        connection = connections[self.using]
-        rows = execute(connection, self.sql, self.bind(values, extra))
+        rows = execute(connections[self.using], self.sql, self.bind(values, extra))
         if not self.converters:
             return rows
-        converted = []
-        for row in rows:
-            row_values = list(row)
-            for position, (functions, expression) in self.converters.items():
-                value = row_values[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row_values[position] = value
-            converted.append(tuple(row_values))
-        return converted
+        return [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
 
 
 def execute(

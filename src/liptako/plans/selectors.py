@@ -713,7 +713,7 @@ def _compiled_rows(shape: _RowsShape | None, using: str) -> CompiledQuery | None
         plan = Subquery(
             Plan.objects.visible_with(access).filter(uid=_PLAN_UID_MARKER).values("pk")[:1]
         )
-        slots = [Slot("plan_uid", _PLAN_UID_MARKER, uid_value)]
+        slots = [Slot("plan", _PLAN_UID_MARKER, uid_value)]
     suffix = ""
     if shape.outline:
         queryset = _outline_queryset(access, plan, filters, words)
@@ -757,7 +757,6 @@ def _rows_values(
     filters."""
     values: dict[str, Any] = {
         "plan": plan,
-        "plan_uid": plan,
         "axis": filters.axis,
         "lead_state": filters.lead_state,
         "partner_state": filters.partner_state,
@@ -812,14 +811,9 @@ def action_row_page_for_user(
     access = _reader_access(user)
     words = normalise_search_text(filters.text).split()
     if number is not None:
-        compiled = _compiled_rows(_rows_shape(access, filters, words), router.db_for_read(Action))
-        if compiled is not None:
-            # The usual request: the query compiled once, this reader's and page's values bound.
-            values = compiled.rows(
-                _rows_values(access, plan.pk, filters, words),
-                extra=(per_page, (number - 1) * per_page),
-            )
-        else:
+        # The usual request: the query compiled once, this reader's and page's values bound.
+        values = _compiled_page_rows(access, plan.pk, filters, words, number, per_page)
+        if values is None:
             counted = _rows_queryset(access, plan.pk, filters, words).annotate(
                 matching=Window(Count("id"))
             )
@@ -862,18 +856,31 @@ def action_row_page_for_plan_uid(
     access = _reader_access(user)
     words = normalise_search_text(filters.text).split()
     if number is not None:
-        shape = _rows_shape(access, filters, words, plan_by_uid=True)
-        compiled = _compiled_rows(shape, router.db_for_read(Action))
-        if compiled is not None:
-            values = compiled.rows(
-                _rows_values(access, plan_uid, filters, words),
-                extra=(per_page, (number - 1) * per_page),
-            )
-            if values:
-                return _row_page(values, number, per_page)
+        values = _compiled_page_rows(access, plan_uid, filters, words, number, per_page)
+        if values:
+            return _row_page(values, number, per_page)
     plan = access_plan(user, plan_uid, related=False)
     return action_row_page_for_user(
         user=user, plan=plan, filters=filters, page=page, per_page=per_page
+    )
+
+
+def _compiled_page_rows(
+    access: Access | None,
+    plan: int | uuid.UUID,
+    filters: ActionFilters,
+    words: Sequence[str],
+    number: int,
+    per_page: int,
+) -> list[tuple[Any, ...]] | None:
+    """Page ``number``'s rows from the compiled rows query, the plan given by its id or (a
+    UUID) by its uid; None when that shape is not compiled."""
+    shape = _rows_shape(access, filters, words, plan_by_uid=isinstance(plan, uuid.UUID))
+    compiled = _compiled_rows(shape, router.db_for_read(Action))
+    if compiled is None:
+        return None
+    return compiled.rows(
+        _rows_values(access, plan, filters, words), extra=(per_page, (number - 1) * per_page)
     )
 
 
@@ -927,8 +934,9 @@ def _row_dicts(values: list[tuple[Any, ...]]) -> list[ActionRow | RedactedRow]:
                 "title": title,
                 "lead_state": lead_state,
                 "partner_states": _split_codes(partner_codes),
-                # As ``str(organisation)``.
-                "responsible_organisation": f"{name} ({acronym})" if acronym else name,
+                "responsible_organisation": (
+                    Organisation.label(name, acronym) if name is not None else None
+                ),
                 "responsible_organisation_id": organisation_id,
                 "start_date": start_date,
                 "end_date": end_date,
@@ -1127,8 +1135,8 @@ def plan_outline_for_user(
                 classification=markings[marking_id],
                 lead_state_code=lead_state_code,
                 partner_state_codes=_split_codes(partner_codes),
-                # As ``str(organisation)``; no name: no organisation (the join's empty side).
-                organisation=(f"{name} ({acronym})" if acronym else name) if name else "",
+                # No name: no organisation (the join's empty side).
+                organisation=Organisation.label(name, acronym) if name else "",
                 start_date=start_date,
                 end_date=end_date,
                 budget_amount=budget_amount,
